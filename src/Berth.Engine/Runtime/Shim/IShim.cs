@@ -1,0 +1,83 @@
+namespace Berth.Engine.Runtime.Shim;
+
+/// <summary>How berthd asks for a container's shim.</summary>
+/// <param name="ContainerId">64-hex container ID (also the runtime's container ID).</param>
+/// <param name="BundleDir">OCI bundle with config.json and rootfs mounted.</param>
+/// <param name="RuntimePath">OCI runtime binary (runc).</param>
+/// <param name="RuntimeRoot">--root for the runtime's state (under the exec root).</param>
+/// <param name="SocketPath">Unix socket the shim serves (under the exec root).</param>
+/// <param name="LogPath">json-file log the shim appends to (docker's format).</param>
+/// <param name="ExitFilePath">Where the shim writes the exit status, atomically, when the container exits.</param>
+public sealed record ShimStartOptions(
+    string ContainerId,
+    string BundleDir,
+    string RuntimePath,
+    string RuntimeRoot,
+    string SocketPath,
+    string LogPath,
+    string ExitFilePath,
+    bool Stdin,
+    bool StdinOnce,
+    bool Tty);
+
+/// <summary>What the shim reports about its container.</summary>
+public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>How a container ended; also the content of the exit file.</summary>
+public sealed record ExitStatus(int ExitCode, DateTimeOffset FinishedAt, bool OomKilled = false);
+
+/// <summary>
+/// Starts shims. Lifecycle of a shim: launch (the shim detaches into its own session, runs
+/// `runtime create` with the container's stdio held by itself, reports the init pid) →
+/// start (`runtime start`) → running (serves attach, kill, resize, state, wait on its socket;
+/// writes the json-file log) → exit (reaps init, writes the exit file, `runtime delete`, exits).
+/// A shim outlives berthd; a restarted berthd reconnects through <see cref="Connect"/>.
+/// </summary>
+public interface IShimLauncher
+{
+    /// <summary>
+    /// Launches a shim and waits until the container is created (not started).
+    /// Fails with Berth.Core.Errors.SystemException carrying the runtime's own error text
+    /// (e.g. `exec: "nope": executable file not found in $PATH`), which clients map to 126/127.
+    /// </summary>
+    Task<IShimClient> LaunchAsync(ShimStartOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Client for an existing shim's socket (after a daemon restart). Does not connect yet.</summary>
+    IShimClient Connect(string socketPath);
+}
+
+/// <summary>Requests to one container's shim. Each call is one connection to its socket.</summary>
+public interface IShimClient
+{
+    /// <summary>Runs `runtime start`: the container's process begins.</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sends a signal to the container's init process.</summary>
+    Task KillAsync(int signal, CancellationToken cancellationToken);
+
+    /// <summary>Current state; throws IOException when the shim is gone.</summary>
+    Task<ShimState> StateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes when the container has exited and its output is fully written.</summary>
+    Task<ExitStatus> WaitAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Attaches to the live stdio. Without a TTY the returned stream yields docker's 8-byte
+    /// framed stdout/stderr; with a TTY, raw bytes. Writes go to the container's stdin (when it
+    /// was opened with Stdin); disposing or completing writes closes stdin when StdinOnce.
+    /// The stream ends when the container's output ends.
+    /// </summary>
+    Task<ShimAttachment> AttachAsync(bool stdin, bool stdout, bool stderr, CancellationToken cancellationToken);
+
+    Task ResizeAsync(int height, int width, CancellationToken cancellationToken);
+}
+
+/// <summary>A live attach session: read output from <see cref="Output"/>, write stdin with <see cref="WriteStdinAsync"/>.</summary>
+public abstract class ShimAttachment : IAsyncDisposable
+{
+    public abstract Stream Output { get; }
+    public abstract ValueTask WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+    /// <summary>Half-closes the attach connection: the shim closes the container's stdin when StdinOnce.</summary>
+    public abstract ValueTask CloseStdinAsync();
+    public abstract ValueTask DisposeAsync();
+}
