@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 namespace Berth.Core.Digests;
 
 /// <summary>A content digest such as <c>sha256:4f1c…</c> (OCI image-spec "descriptor digest").</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(DigestJsonConverter))]
 public readonly record struct Digest
 {
     public const string Sha256Algorithm = "sha256";

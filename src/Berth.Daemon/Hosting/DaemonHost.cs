@@ -1,0 +1,150 @@
+using Berth.Content;
+using Berth.Daemon.Routes;
+using Berth.Engine;
+using Berth.Engine.Containers;
+using Berth.Engine.Images;
+using Berth.Engine.Metadata;
+using Berth.Engine.Runtime.Shim;
+using Berth.Layers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Daemon.Hosting;
+
+/// <summary>
+/// berthd's lifetime: take the data root, build the services, re-adopt running containers,
+/// serve the Engine API on the unix socket(s), and on SIGTERM stop serving while the
+/// containers keep running under their shims.
+/// </summary>
+public static class DaemonHost
+{
+    public static async Task<int> RunAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        DataRootLock dataRootLock;
+        try
+        {
+            dataRootLock = DataRootLock.Acquire(options.DataRoot);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"berthd: {e.Message}");
+            return 1;
+        }
+
+        using (dataRootLock)
+        {
+            string runtime;
+            List<string> sockets;
+            try
+            {
+                runtime = ResolveProgram(options.Runtime);
+                if (!File.Exists(options.ShimPath))
+                    throw new InvalidOperationException($"berth-shim not found at {options.ShimPath} (use --shim)");
+                sockets = options.Hosts.Select(UnixSocketPath).ToList();
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Error.WriteLineAsync($"berthd: {e.Message}");
+                return 1;
+            }
+
+            Directory.CreateDirectory(options.ExecRoot);
+            if (options.PidFile is { } pidFile)
+                await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancellationToken);
+            try
+            {
+                await ServeAsync(options, runtime, sockets, cancellationToken);
+                return 0;
+            }
+            finally
+            {
+                if (options.PidFile is { } pid) File.Delete(pid);
+                foreach (var socket in sockets) File.Delete(socket);
+            }
+        }
+    }
+
+    private static async Task ServeAsync(DaemonOptions options, string runtime, List<string> sockets, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // image loads and imports are large
+            foreach (var socket in sockets)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
+                File.Delete(socket);
+                kestrel.ListenUnixSocket(socket);
+            }
+        });
+        AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath));
+
+        await using var app = builder.Build();
+        app.Use(ErrorMiddleware.Middleware);
+        app.Use(ApiVersion.Middleware);
+        SystemRoutes.Map(app);
+        ImageRoutes.Map(app);
+        ContainerRoutes.Map(app);
+        AttachRoutes.Map(app);
+
+        await app.Services.GetRequiredService<ContainerRunner>().RecoverAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+        foreach (var socket in sockets)
+            File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        app.Logger.LogInformation("berthd {Version} serving the Engine API on {Sockets}", VersionInfo.Version, string.Join(", ", sockets));
+        await app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>The composition root: every engine service, wired once.</summary>
+    private static void AddEngine(IServiceCollection services, EngineOptions engine)
+    {
+        services.AddSingleton(engine);
+        services.AddSingleton(_ => new MetadataStore(engine.DatabasePath));
+        services.AddSingleton<IContentStore>(_ => new ContentStore(engine.ContentRoot));
+        services.AddSingleton<ILayerStore>(_ => new LayerStore(engine.LayersRoot));
+        services.AddSingleton(sp => new ContainerStore(sp.GetRequiredService<MetadataStore>()));
+        services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
+        services.AddSingleton<IImageService>(sp => new ImageService(
+            sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
+            sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>()));
+        services.AddSingleton(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
+        services.AddSingleton<IShimLauncher>(_ => new ShimLauncher(engine.ShimPath));
+        services.AddSingleton(sp => new ContainerRunner(
+            engine, sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
+            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IShimLauncher>(),
+            sp.GetRequiredService<ILogger<ContainerRunner>>()));
+        services.AddSingleton(sp => new ContainerService(
+            sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
+            sp.GetRequiredService<ContainerRunner>(), sp.GetRequiredService<IImageService>()));
+    }
+
+    private static string UnixSocketPath(string host)
+    {
+        const string scheme = "unix://";
+        if (host.StartsWith(scheme, StringComparison.Ordinal) && host.Length > scheme.Length)
+            return host[scheme.Length..];
+        if (host.StartsWith('/')) return host;
+        throw new InvalidOperationException($"unsupported host \"{host}\": berthd listens on unix://PATH");
+    }
+
+    /// <summary>Finds the runtime on PATH (and the sbin dirs, which a user's PATH may lack).</summary>
+    private static string ResolveProgram(string name)
+    {
+        if (name.Contains('/'))
+            return File.Exists(name) ? Path.GetFullPath(name) : throw new InvalidOperationException($"runtime {name} not found");
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin";
+        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException($"OCI runtime \"{name}\" not found in PATH (install runc or pass --runtime)");
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Berth.Core.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Daemon.Hosting;
+
+/// <summary>
+/// Turns failures into docker's error responses, {"message": "..."} with its status code:
+/// 400 bad parameter or malformed JSON, 404 no such object, 409 conflict, 304 not modified,
+/// 500 anything else. A request can fail; the daemon never does.
+/// </summary>
+public static class ErrorMiddleware
+{
+    public static async Task Middleware(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            var (status, message) = e switch
+            {
+                BerthException b => (b.StatusCode, b.Message),
+                JsonException j => (400, "malformed JSON: " + j.Message),
+                BadHttpRequestException b => (400, b.Message),
+                _ => (500, e.Message),
+            };
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("berthd.api");
+            if (status >= 500) logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            else logger.LogDebug("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, status, message);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+            await WriteErrorAsync(context, status, message);
+        }
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        if (status == 304) return;
+        context.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("message", message);
+            writer.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+}

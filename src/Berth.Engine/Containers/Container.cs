@@ -1,0 +1,105 @@
+using Berth.Core.Digests;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>The container's process settings (docker's Config), after merging with the image's.</summary>
+public sealed record ContainerConfig
+{
+    public string Hostname { get; init; } = "";
+    public string Domainname { get; init; } = "";
+    public string User { get; init; } = "";
+    public bool AttachStdin { get; init; }
+    public bool AttachStdout { get; init; }
+    public bool AttachStderr { get; init; }
+    public bool Tty { get; init; }
+    public bool OpenStdin { get; init; }
+    public bool StdinOnce { get; init; }
+    public IReadOnlyList<string>? Env { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    /// <summary>The image as the user named it.</summary>
+    public string Image { get; init; } = "";
+    public string WorkingDir { get; init; } = "";
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    public string? StopSignal { get; init; }
+    public int? StopTimeout { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? Volumes { get; init; }
+    public IReadOnlyList<string>? OnBuild { get; init; }
+}
+
+/// <summary>Docker's `{}` values in maps such as ExposedPorts and Volumes.</summary>
+public sealed record EmptyObject;
+
+public sealed record RestartPolicy(string Name = "no", int MaximumRetryCount = 0);
+
+public sealed record LogConfig(string Type = "json-file", IReadOnlyDictionary<string, string>? Config = null);
+
+/// <summary>Host-side settings (docker's HostConfig) that Berth interprets.</summary>
+public sealed record ContainerHostConfig
+{
+    public IReadOnlyList<string>? Binds { get; init; }
+    public string NetworkMode { get; init; } = "default";
+    public RestartPolicy RestartPolicy { get; init; } = new();
+    public bool AutoRemove { get; init; }
+    public LogConfig LogConfig { get; init; } = new();
+    public IReadOnlyList<string>? CapAdd { get; init; }
+    public IReadOnlyList<string>? CapDrop { get; init; }
+    public IReadOnlyList<string>? GroupAdd { get; init; }
+    public IReadOnlyList<string>? SecurityOpt { get; init; }
+    public IReadOnlyList<string>? Dns { get; init; }
+    public IReadOnlyList<string>? ExtraHosts { get; init; }
+    public bool Privileged { get; init; }
+    public bool ReadonlyRootfs { get; init; }
+    public bool Init { get; init; }
+    public long ShmSize { get; init; } = 64 * 1024 * 1024;
+    public long Memory { get; init; }
+    public long MemorySwap { get; init; }
+    public long NanoCpus { get; init; }
+    public long CpuShares { get; init; }
+    public long? PidsLimit { get; init; }
+    public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
+}
+
+/// <summary>Lifecycle state (docker's State): created → running ⇄ paused → exited; removing while being removed.</summary>
+public sealed record ContainerState
+{
+    public string Status { get; init; } = ContainerStatus.Created;
+    public int Pid { get; init; }
+    public int ExitCode { get; init; }
+    public string Error { get; init; } = "";
+    public bool OomKilled { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public bool Running => Status is ContainerStatus.Running or ContainerStatus.Paused;
+}
+
+public static class ContainerStatus
+{
+    public const string Created = "created";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Restarting = "restarting";
+    public const string Removing = "removing";
+    public const string Exited = "exited";
+    public const string Dead = "dead";
+}
+
+/// <summary>A container as stored in the metadata DB.</summary>
+public sealed record Container
+{
+    public required string Id { get; init; }
+    /// <summary>Name without the leading slash.</summary>
+    public required string Name { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required string Path { get; init; }
+    public required IReadOnlyList<string> Args { get; init; }
+    public required ContainerConfig Config { get; init; }
+    public required ContainerHostConfig HostConfig { get; init; }
+    public required Digest ImageId { get; init; }
+    public ContainerState State { get; init; } = new();
+    public int RestartCount { get; init; }
+
+    public string ShortId => Id[..12];
+}

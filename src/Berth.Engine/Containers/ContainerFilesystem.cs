@@ -1,0 +1,118 @@
+using Berth.Layers;
+using Berth.Layers.Overlay;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>
+/// A container's directory: containers/&lt;id&gt;/ holds the overlay upper and work dirs, the
+/// rootfs mount point, the files bind-mounted over /etc/hostname, /etc/hosts and
+/// /etc/resolv.conf, the json-file log, the bundle's config.json and the shim's exit file.
+/// </summary>
+public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layers)
+{
+    public string Dir(string id) => Path.Combine(options.ContainersRoot, id);
+    public string BundleDir(string id) => Dir(id);
+    public string RootfsPath(string id) => Path.Combine(Dir(id), "rootfs");
+    public string LogPath(string id) => Path.Combine(Dir(id), id + "-json.log");
+    public string HostnamePath(string id) => Path.Combine(Dir(id), "hostname");
+    public string HostsPath(string id) => Path.Combine(Dir(id), "hosts");
+    public string ResolvConfPath(string id) => Path.Combine(Dir(id), "resolv.conf");
+    public string ExitFilePath(string id) => Path.Combine(Dir(id), "exit.json");
+    public string ShimSocketPath(string id) => Path.Combine(options.ShimSocketsRoot, id[..12] + ".sock");
+    private string UpperDir(string id) => Path.Combine(Dir(id), "upper");
+    private string WorkDir(string id) => Path.Combine(Dir(id), "work");
+
+    /// <summary>Creates the container's directory with empty upper/work dirs at create time.</summary>
+    public void Create(Container container)
+    {
+        Directory.CreateDirectory(UpperDir(container.Id));
+        Directory.CreateDirectory(WorkDir(container.Id));
+        Directory.CreateDirectory(RootfsPath(container.Id));
+        File.WriteAllText(LogPath(container.Id), "");
+    }
+
+    /// <summary>Mounts the rootfs (idempotent) and writes the /etc files for this run.</summary>
+    public void Prepare(Container container, Berth.Core.Digests.Digest? chainId)
+    {
+        var id = container.Id;
+        var rootfs = RootfsPath(id);
+        if (!OverlayMount.IsMounted(rootfs))
+        {
+            var lowerDirs = chainId is { } chain ? layers.GetLowerDirs(chain) : [EmptyLowerDir()];
+            OverlayMount.Mount(lowerDirs, UpperDir(id), WorkDir(id), rootfs);
+        }
+        var hostname = container.Config.Hostname;
+        WriteAtomic(HostnamePath(id), hostname + "\n");
+        WriteAtomic(HostsPath(id), HostsFile(hostname, container.HostConfig.ExtraHosts));
+        WriteAtomic(ResolvConfPath(id), ResolvConf(container.HostConfig.Dns));
+    }
+
+    /// <summary>Unmounts the rootfs once the container has stopped.</summary>
+    public void Release(string id)
+    {
+        var rootfs = RootfsPath(id);
+        if (OverlayMount.IsMounted(rootfs)) OverlayMount.Unmount(rootfs);
+    }
+
+    public void Delete(string id)
+    {
+        Release(id);
+        var dir = Dir(id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    private string EmptyLowerDir()
+    {
+        var path = Path.Combine(options.ContainersRoot, ".empty");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static string HostsFile(string hostname, IReadOnlyList<string>? extraHosts)
+    {
+        var text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+        foreach (var entry in extraHosts ?? [])
+        {
+            var colon = entry.IndexOf(':');
+            if (colon > 0) text += $"{entry[(colon + 1)..]}\t{entry[..colon]}\n";
+        }
+        return text;
+    }
+
+    /// <summary>The host's resolv.conf without loopback nameservers (unreachable from the container), as docker does.</summary>
+    private static string ResolvConf(IReadOnlyList<string>? dns)
+    {
+        var lines = new List<string>();
+        if (dns is { Count: > 0 })
+        {
+            lines.AddRange(dns.Select(server => "nameserver " + server));
+        }
+        else
+        {
+            var host = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
+            foreach (var line in host)
+            {
+                var trimmed = line.Trim();
+                if (trimmed.StartsWith("nameserver", StringComparison.Ordinal))
+                {
+                    var server = trimmed["nameserver".Length..].Trim();
+                    if (server.StartsWith("127.", StringComparison.Ordinal) || server == "::1") continue;
+                }
+                lines.Add(line);
+            }
+            if (!lines.Any(l => l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal)))
+            {
+                lines.Add("nameserver 8.8.8.8");
+                lines.Add("nameserver 8.8.4.4");
+            }
+        }
+        return string.Join('\n', lines) + "\n";
+    }
+
+    private static void WriteAtomic(string path, string content)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, content);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,363 @@
+using Berth.Core.Errors;
+using Berth.Engine.Images;
+using Berth.Engine.Runtime.Oci;
+using Berth.Engine.Runtime.Shim;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>
+/// Runs containers: start (mount rootfs, write the bundle, launch the shim, connect waiting
+/// attaches, start the process), stop, kill, wait, attach, and the monitor that records each
+/// exit. Operations on one container are ordered by its handle's lock; the exit monitor never
+/// takes that lock before signalling, so stop can hold it while waiting for the exit.
+/// </summary>
+public sealed class ContainerRunner(
+    EngineOptions options,
+    ContainerRegistry registry,
+    ContainerFilesystem filesystem,
+    IImageService images,
+    IShimLauncher shims,
+    ILogger<ContainerRunner> logger)
+{
+    /// <summary>Called after an exit of an AutoRemove container (set by the container service).</summary>
+    public Func<ContainerHandle, Task>? AutoRemove { get; set; }
+
+    public async Task StartAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        await handle.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            var container = handle.Container;
+            if (container.State.Running) throw new NotModifiedException("container already started");
+            if (container.State.Status == ContainerStatus.Removing)
+                throw new ConflictException($"container is marked for removal and cannot be started");
+            await StartLockedAsync(handle, cancellationToken);
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
+    }
+
+    private async Task StartLockedAsync(ContainerHandle handle, CancellationToken cancellationToken)
+    {
+        var container = handle.Container;
+        var id = container.Id;
+        var image = images.Resolve(container.ImageId.ToString());
+        filesystem.Prepare(container, image.ChainId);
+
+        IShimClient shim;
+        try
+        {
+            var spec = OciSpecBuilder.Build(SpecInput(container));
+            await OciSpecBuilder.WriteAsync(spec, filesystem.BundleDir(id), cancellationToken);
+            File.Delete(filesystem.ExitFilePath(id));
+            Directory.CreateDirectory(options.ShimSocketsRoot);
+            shim = await shims.LaunchAsync(new ShimStartOptions(
+                id, filesystem.BundleDir(id), options.RuntimePath, options.RuntimeRoot,
+                filesystem.ShimSocketPath(id), filesystem.LogPath(id), filesystem.ExitFilePath(id),
+                Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty),
+                cancellationToken);
+        }
+        catch (Exception e) when (e is BerthException or IOException)
+        {
+            // Docker keeps the container "created" and records why it could not run.
+            registry.Update(handle, c => c with { State = c.State with { ExitCode = ExitCodeForStartError(e.Message), Error = e.Message } });
+            filesystem.Release(id);
+            throw e is BerthException ? e : new Core.Errors.SystemException(e.Message, e);
+        }
+
+        foreach (var pending in handle.TakePendingAttaches())
+        {
+            try
+            {
+                pending.Connected.TrySetResult(await shim.AttachAsync(pending.Stdin, pending.Stdout, pending.Stderr, cancellationToken));
+            }
+            catch (Exception e)
+            {
+                pending.Connected.TrySetException(e);
+            }
+        }
+
+        await shim.StartAsync(cancellationToken);
+        var state = await shim.StateAsync(cancellationToken);
+        handle.Shim = shim;
+        registry.Update(handle, c => c with
+        {
+            State = new ContainerState { Status = ContainerStatus.Running, Pid = state.Pid, StartedAt = state.StartedAt ?? DateTimeOffset.UtcNow },
+        });
+        _ = MonitorAsync(handle, shim);
+    }
+
+    /// <summary>What docker reports for a process that could not be started.</summary>
+    public static int ExitCodeForStartError(string message) =>
+        message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? 127
+        : message.Contains("permission denied", StringComparison.Ordinal) ? 126
+        : 128;
+
+    private ContainerSpecInput SpecInput(Container container)
+    {
+        var id = container.Id;
+        var host = container.HostConfig;
+        return new ContainerSpecInput
+        {
+            Id = id,
+            RootfsPath = filesystem.RootfsPath(id),
+            Args = [container.Path, .. container.Args],
+            Env = container.Config.Env ?? [],
+            WorkingDir = container.Config.WorkingDir,
+            User = container.Config.User,
+            Hostname = container.Config.Hostname,
+            Domainname = container.Config.Domainname,
+            Tty = container.Config.Tty,
+            OpenStdin = container.Config.OpenStdin,
+            ReadonlyRootfs = host.ReadonlyRootfs,
+            Privileged = host.Privileged,
+            CapAdd = host.CapAdd ?? [],
+            CapDrop = host.CapDrop ?? [],
+            GroupAdd = host.GroupAdd ?? [],
+            SecurityOpt = host.SecurityOpt ?? [],
+            Sysctls = host.Sysctls ?? new Dictionary<string, string>(),
+            Mounts =
+            [
+                new BindMount(filesystem.ResolvConfPath(id), "/etc/resolv.conf"),
+                new BindMount(filesystem.HostnamePath(id), "/etc/hostname"),
+                new BindMount(filesystem.HostsPath(id), "/etc/hosts"),
+            ],
+            CgroupsPath = $"{options.CgroupParent}/{id}",
+            Memory = host.Memory,
+            MemorySwap = host.MemorySwap,
+            CpuShares = host.CpuShares,
+            NanoCpus = host.NanoCpus,
+            PidsLimit = host.PidsLimit ?? 0,
+            ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
+        };
+    }
+
+    /// <summary>Waits for the container's exit and records it; the one place exits are applied.</summary>
+    private async Task MonitorAsync(ContainerHandle handle, IShimClient shim)
+    {
+        ExitStatus status;
+        try
+        {
+            status = await shim.WaitAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "lost the shim of container {Id}", handle.Container.ShortId);
+            status = ReadExitFile(handle.Container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow);
+        }
+        RecordExit(handle, status);
+        if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)
+        {
+            try
+            {
+                await remove(handle);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "auto-remove of container {Id} failed", handle.Container.ShortId);
+            }
+        }
+    }
+
+    private void RecordExit(ContainerHandle handle, ExitStatus status)
+    {
+        handle.Shim = null;
+        registry.Update(handle, c => c with
+        {
+            State = c.State with
+            {
+                Status = ContainerStatus.Exited,
+                Pid = 0,
+                ExitCode = status.ExitCode,
+                OomKilled = status.OomKilled,
+                FinishedAt = status.FinishedAt,
+                Error = "",
+            },
+        });
+        try
+        {
+            filesystem.Release(handle.Container.Id);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "unmounting the rootfs of {Id} failed", handle.Container.ShortId);
+        }
+        handle.SignalExit(status);
+    }
+
+    private ExitStatus? ReadExitFile(string id) => ExitFile.TryRead(filesystem.ExitFilePath(id));
+
+    public async Task StopAsync(string idOrName, int? timeoutSeconds, string? signal, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        await handle.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            await StopLockedAsync(handle, timeoutSeconds, signal, cancellationToken);
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
+    }
+
+    /// <summary>Stop signal, then SIGKILL after the timeout (docker's default 10 s; negative waits forever).</summary>
+    internal async Task StopLockedAsync(ContainerHandle handle, int? timeoutSeconds, string? signal, CancellationToken cancellationToken)
+    {
+        var container = handle.Container;
+        if (!container.State.Running || handle.Shim is not { } shim)
+            throw new NotModifiedException("container already stopped");
+        var exit = handle.NextExit;
+        var stopSignal = Signals.Parse(signal ?? container.Config.StopSignal, Signals.SIGTERM);
+        var timeout = timeoutSeconds ?? container.Config.StopTimeout ?? 10;
+        await SignalQuietly(shim, stopSignal, cancellationToken);
+        if (timeout >= 0 && await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(timeout), cancellationToken)) != exit)
+            await SignalQuietly(shim, Signals.SIGKILL, cancellationToken);
+        await exit.WaitAsync(cancellationToken);
+    }
+
+    private static async Task SignalQuietly(IShimClient shim, int signal, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await shim.KillAsync(signal, cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The shim is exiting with its container; the monitor records the exit.
+        }
+    }
+
+    public async Task KillAsync(string idOrName, string? signal, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        var number = Signals.Parse(signal, Signals.SIGKILL);
+        var container = handle.Container;
+        if (!container.State.Running || handle.Shim is not { } shim)
+            throw new ConflictException($"Cannot kill container: {idOrName}: Container {container.Id} is not running");
+        var exit = handle.NextExit;
+        await shim.KillAsync(number, cancellationToken);
+        // Docker returns once a SIGKILL has taken effect, so `kill` then `inspect` says exited.
+        if (number == Signals.SIGKILL)
+            await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
+    }
+
+    /// <summary>Kills and waits for the exit; used by forced removal.</summary>
+    internal async Task KillAndWaitLockedAsync(ContainerHandle handle, CancellationToken cancellationToken)
+    {
+        if (!handle.Container.State.Running || handle.Shim is not { } shim) return;
+        var exit = handle.NextExit;
+        await SignalQuietly(shim, Signals.SIGKILL, cancellationToken);
+        await exit.WaitAsync(cancellationToken);
+    }
+
+    public async Task RestartAsync(string idOrName, int? timeoutSeconds, string? signal, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        await handle.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (handle.Container.State.Running)
+                await StopLockedAsync(handle, timeoutSeconds, signal, cancellationToken);
+            await StartLockedAsync(handle, cancellationToken);
+            registry.Update(handle, c => c with { RestartCount = 0 });
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Returns a task for the wait condition (not-running, next-exit, removed). The returned task
+    /// is registered before this method returns, so a caller may then start the container safely.
+    /// </summary>
+    public Task<int> Wait(string idOrName, string? condition, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        var exit = handle.NextExit;
+        switch (condition)
+        {
+            case null or "" or "not-running":
+                if (!handle.Container.State.Running) return Task.FromResult(handle.Container.State.ExitCode);
+                return ExitCodeOf(exit, cancellationToken);
+            case "next-exit":
+                return ExitCodeOf(exit, cancellationToken);
+            case "removed":
+                return WaitRemovedAsync(handle, cancellationToken);
+            default:
+                throw new InvalidParameterException($"invalid condition: \"{condition}\"");
+        }
+    }
+
+    private static async Task<int> ExitCodeOf(Task<ExitStatus> exit, CancellationToken cancellationToken) =>
+        (await exit.WaitAsync(cancellationToken)).ExitCode;
+
+    private static async Task<int> WaitRemovedAsync(ContainerHandle handle, CancellationToken cancellationToken)
+    {
+        await handle.Removed.Task.WaitAsync(cancellationToken);
+        return handle.Container.State.ExitCode;
+    }
+
+    /// <summary>
+    /// Attaches to the container's stdio. A running container is attached at once; a created one
+    /// when it starts (returned task completes then); an exited one yields null (nothing to stream).
+    /// </summary>
+    public Task<ShimAttachment>? Attach(string idOrName, bool stdin, bool stdout, bool stderr, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        if (handle.Container.State.Running && handle.Shim is { } shim)
+            return shim.AttachAsync(stdin, stdout, stderr, cancellationToken);
+        if (handle.Container.State.Status == ContainerStatus.Created || handle.Container.State.Status == ContainerStatus.Exited)
+            return handle.AttachAtStart(stdin, stdout, stderr, cancellationToken);
+        return null;
+    }
+
+    public async Task ResizeAsync(string idOrName, int height, int width, CancellationToken cancellationToken)
+    {
+        var handle = registry.Resolve(idOrName);
+        if (handle.Shim is not { } shim)
+            throw new ConflictException($"Container {handle.Container.Id} is not running");
+        await shim.ResizeAsync(height, width, cancellationToken);
+    }
+
+    /// <summary>
+    /// Re-adopts containers after a daemon restart: live shims are reconnected and monitored;
+    /// containers whose shim is gone get the exit recorded in their exit file.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (var handle in registry.All.ToList())
+        {
+            var container = handle.Container;
+            if (container.State.Status == ContainerStatus.Removing && AutoRemove is { } finishRemoval)
+            {
+                await finishRemoval(handle);
+                continue;
+            }
+            if (!container.State.Running) continue;
+            var shim = shims.Connect(filesystem.ShimSocketPath(container.Id));
+            try
+            {
+                var state = await shim.StateAsync(cancellationToken);
+                if (state.Status is ContainerStatus.Running or ContainerStatus.Created or ContainerStatus.Paused)
+                {
+                    handle.Shim = shim;
+                    _ = MonitorAsync(handle, shim);
+                    continue;
+                }
+                RecordExit(handle, new ExitStatus(state.ExitCode ?? 255, state.FinishedAt ?? DateTimeOffset.UtcNow));
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+            {
+                RecordExit(handle, ReadExitFile(container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
+            }
+            if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)
+                await remove(handle);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Berth.Core.Errors;
+using Berth.Core.References;
+using Berth.Engine.Images;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>POST /containers/create, as the service sees it.</summary>
+public sealed record CreateContainerRequest(string? Name, ContainerConfig Config, ContainerHostConfig HostConfig);
+
+/// <summary>
+/// Containers as objects: create (merge with the image, name, persist, make the directory),
+/// list with docker's filters, rename and remove. Running them is <see cref="ContainerRunner"/>'s job.
+/// </summary>
+public sealed partial class ContainerService
+{
+    private readonly ContainerRegistry _registry;
+    private readonly ContainerFilesystem _filesystem;
+    private readonly ContainerRunner _runner;
+    private readonly IImageService _images;
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+
+    public ContainerService(ContainerRegistry registry, ContainerFilesystem filesystem, ContainerRunner runner, IImageService images)
+    {
+        _registry = registry;
+        _filesystem = filesystem;
+        _runner = runner;
+        _images = images;
+        runner.AutoRemove = handle => RemoveAsync(handle.Container.Id, force: true, CancellationToken.None);
+    }
+
+    public ContainerFilesystem Filesystem => _filesystem;
+
+    public async Task<Container> CreateAsync(CreateContainerRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name is { Length: > 0 } given ? ValidateName(given) : null;
+        if (string.IsNullOrEmpty(request.Config.Image))
+            throw new InvalidParameterException("Config cannot be empty in order to create a container");
+        var image = ResolveImage(request.Config.Image);
+        var config = ConfigMerger.Merge(request.Config, ImageDefaultsOf(image));
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        if (string.IsNullOrEmpty(config.Hostname)) config = config with { Hostname = id[..12] };
+        var command = (IReadOnlyList<string>)[.. config.Entrypoint ?? [], .. config.Cmd ?? []];
+
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (name is not null && _registry.NameInUse(name, out var owner))
+                throw new ConflictException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner!.Container.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+            name ??= UniqueGeneratedName();
+            var container = new Container
+            {
+                Id = id,
+                Name = name,
+                Created = DateTimeOffset.UtcNow,
+                Path = command[0],
+                Args = command.Skip(1).ToList(),
+                Config = config,
+                HostConfig = request.HostConfig,
+                ImageId = image.Id,
+            };
+            _filesystem.Create(container);
+            try
+            {
+                _registry.Add(container);
+            }
+            catch
+            {
+                _filesystem.Delete(id);
+                throw;
+            }
+            return container;
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    private Image ResolveImage(string name)
+    {
+        var image = _images.TryResolve(name);
+        if (image is not null) return image;
+        // Docker names the normalised reference: "No such image: busybox:latest".
+        var shown = ImageReference.TryParse(name, out var reference) ? reference!.WithDefaultTag().ToFamiliarString() : name;
+        throw new NotFoundException($"No such image: {shown}");
+    }
+
+    private string UniqueGeneratedName()
+    {
+        while (true)
+        {
+            var candidate = NameGenerator.Generate();
+            if (!_registry.NameInUse(candidate, out _)) return candidate;
+        }
+    }
+
+    private static string ValidateName(string name)
+    {
+        var trimmed = name.TrimStart('/');
+        if (!ValidName().IsMatch(trimmed))
+            throw new InvalidParameterException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        return trimmed;
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
+    private static partial Regex ValidName();
+
+    public Container Get(string idOrName) => _registry.Resolve(idOrName).Container;
+
+    /// <summary>GET /containers/json: newest first; running only unless <paramref name="all"/>; docker's filters.</summary>
+    public IReadOnlyList<Container> List(bool all, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, int limit = -1)
+    {
+        var result = _registry.All.Select(h => h.Container)
+            .Where(c => all || c.State.Running || filters.ContainsKey("status") || filters.ContainsKey("exited"))
+            .Where(c => ContainerFilters.Matches(c, filters, _images))
+            .OrderByDescending(c => c.Created)
+            .ToList();
+        return limit > 0 ? result.Take(limit).ToList() : result;
+    }
+
+    public async Task RenameAsync(string idOrName, string newName, CancellationToken cancellationToken)
+    {
+        var handle = _registry.Resolve(idOrName);
+        var name = ValidateName(newName);
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (handle.Container.Name == name)
+                throw new ConflictException("Renaming a container with the same name as its current name");
+            if (_registry.NameInUse(name, out var owner))
+                throw new ConflictException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner!.Container.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+            _registry.Update(handle, c => c with { Name = name });
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    public async Task RemoveAsync(string idOrName, bool force, CancellationToken cancellationToken)
+    {
+        var handle = _registry.Resolve(idOrName);
+        await handle.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (handle.Removed.Task.IsCompleted) return;
+            var container = handle.Container;
+            if (container.State.Running)
+            {
+                if (!force)
+                    throw new ConflictException($"You cannot remove a running container {container.Id}. Stop the container before attempting removal or force remove");
+                await _runner.KillAndWaitLockedAsync(handle, cancellationToken);
+            }
+            _registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Removing } });
+            _filesystem.Delete(container.Id);
+            _registry.Remove(handle);
+        }
+        finally
+        {
+            handle.Lock.Release();
+        }
+    }
+
+    /// <summary>What a new container inherits from its image's config.</summary>
+    private static ImageDefaults ImageDefaultsOf(Image image) => ImageDefaultsAdapter.From(image);
+}
