@@ -13,11 +13,12 @@ var execRoot = new Option<string>("--exec-root") { Description = "Root directory
 var pidFile = new Option<string?>("--pidfile", "-p") { Description = "Path to use for the daemon PID file" };
 var logLevel = new Option<string>("--log-level", "-l") { Description = "Logging level (debug, info, warn, error, fatal)", DefaultValueFactory = _ => "info" };
 var runtime = new Option<string>("--runtime") { Description = "OCI runtime binary", DefaultValueFactory = _ => "runc" };
+var cgroupParent = new Option<string>("--cgroup-parent") { Description = "Parent cgroup for all containers", DefaultValueFactory = _ => "/berth" };
 var shim = new Option<string?>("--shim") { Description = "berth-shim binary (default: beside berthd)" };
 
 var root = new RootCommand("berthd: the Berth container daemon, serving the Docker Engine API")
 {
-    hosts, dataRoot, execRoot, pidFile, logLevel, runtime, shim,
+    hosts, dataRoot, execRoot, pidFile, logLevel, runtime, cgroupParent, shim,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -37,7 +38,8 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(pidFile),
         level,
         parse.GetValue(runtime)!,
-        parse.GetValue(shim) ?? Path.Combine(AppContext.BaseDirectory, "berth-shim"));
+        parse.GetValue(shim) ?? Path.Combine(AppContext.BaseDirectory, "berth-shim"),
+        "/" + parse.GetValue(cgroupParent)!.Trim('/'));
     return await DaemonHost.RunAsync(options, cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();

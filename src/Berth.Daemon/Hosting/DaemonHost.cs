@@ -84,7 +84,7 @@ public static class DaemonHost
                 kestrel.ListenUnixSocket(socket);
             }
         });
-        AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath));
+        AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent });
 
         await using var app = builder.Build();
         app.Use(ErrorMiddleware.Middleware);

@@ -10,4 +10,5 @@ public sealed record DaemonOptions(
     string? PidFile,
     LogLevel LogLevel,
     string Runtime,
-    string ShimPath);
+    string ShimPath,
+    string CgroupParent);

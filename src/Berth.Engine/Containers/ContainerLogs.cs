@@ -3,8 +3,13 @@ using System.Text.Json;
 namespace Berth.Engine.Containers;
 
 /// <summary>One log record of the json-file log.</summary>
-/// <param name="Stream">1 for stdout, 2 for stderr.</param>
-public readonly record struct LogEntry(byte Stream, DateTimeOffset Time, byte[] Line);
+/// <param name="Stream">1 for stdout, 2 for stderr; 0 marks "caught up with the file" (flush now).</param>
+public readonly record struct LogEntry(byte Stream, DateTimeOffset Time, byte[] Line)
+{
+    public static LogEntry CaughtUp => new(0, default, []);
+
+    public bool IsCaughtUp => Stream == 0;
+}
 
 /// <summary>Options of GET /containers/{id}/logs.</summary>
 public sealed record LogOptions(bool Stdout, bool Stderr, bool Follow, int Tail, DateTimeOffset? Since, DateTimeOffset? Until);
@@ -37,6 +42,7 @@ public static class ContainerLogs
                 yield return entry;
             }
             if (!options.Follow) yield break;
+            yield return LogEntry.CaughtUp;
             // Read once more after the container stopped: the shim flushes before it reports the exit.
             var running = isRunning();
             await Task.Delay(PollInterval, cancellationToken);

@@ -1,0 +1,215 @@
+using Berth.Engine.Containers;
+using Berth.EngineApi.Models;
+using Berth.EngineApi.Serialization;
+using Api = Berth.EngineApi.Models;
+using Domain = Berth.Engine.Containers;
+
+namespace Berth.Daemon.Mapping;
+
+/// <summary>Between the Engine API's container models and the engine's records.</summary>
+internal static class ContainerMapper
+{
+    public static CreateContainerRequest ToDomain(string? name, ContainerCreateRequest request)
+    {
+        var host = request.HostConfig ?? new Api.HostConfig();
+        return new CreateContainerRequest(name, ToDomain(request), new ContainerHostConfig
+        {
+            Binds = host.Binds,
+            NetworkMode = string.IsNullOrEmpty(host.NetworkMode) ? "default" : host.NetworkMode,
+            RestartPolicy = new Domain.RestartPolicy(string.IsNullOrEmpty(host.RestartPolicy.Name) ? "no" : host.RestartPolicy.Name, host.RestartPolicy.MaximumRetryCount),
+            AutoRemove = host.AutoRemove,
+            LogConfig = new Domain.LogConfig(string.IsNullOrEmpty(host.LogConfig.Type) ? "json-file" : host.LogConfig.Type, host.LogConfig.Config),
+            CapAdd = host.CapAdd,
+            CapDrop = host.CapDrop,
+            GroupAdd = host.GroupAdd,
+            SecurityOpt = host.SecurityOpt,
+            Dns = host.Dns,
+            ExtraHosts = host.ExtraHosts,
+            Privileged = host.Privileged,
+            ReadonlyRootfs = host.ReadonlyRootfs,
+            ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
+            Memory = host.Memory,
+            MemorySwap = host.MemorySwap,
+            NanoCpus = host.NanoCpus,
+            CpuShares = host.CpuShares,
+            PidsLimit = host.PidsLimit,
+            Sysctls = host.Sysctls,
+        });
+    }
+
+    private static Domain.ContainerConfig ToDomain(Api.ContainerConfig config) => new()
+    {
+        Hostname = config.Hostname,
+        Domainname = config.Domainname,
+        User = config.User,
+        AttachStdin = config.AttachStdin,
+        AttachStdout = config.AttachStdout,
+        AttachStderr = config.AttachStderr,
+        Tty = config.Tty,
+        OpenStdin = config.OpenStdin,
+        StdinOnce = config.StdinOnce,
+        Env = config.Env,
+        Cmd = config.Cmd,
+        Entrypoint = config.Entrypoint,
+        Image = config.Image,
+        WorkingDir = config.WorkingDir,
+        Labels = config.Labels,
+        StopSignal = config.StopSignal,
+        StopTimeout = config.StopTimeout,
+        ExposedPorts = config.ExposedPorts?.ToDictionary(p => p.Key, _ => new Domain.EmptyObject()),
+        Volumes = config.Volumes?.ToDictionary(p => p.Key, _ => new Domain.EmptyObject()),
+        OnBuild = config.OnBuild,
+    };
+
+    public static Api.ContainerConfig ToApi(Domain.ContainerConfig config) => new()
+    {
+        Hostname = config.Hostname,
+        Domainname = config.Domainname,
+        User = config.User,
+        AttachStdin = config.AttachStdin,
+        AttachStdout = config.AttachStdout,
+        AttachStderr = config.AttachStderr,
+        ExposedPorts = config.ExposedPorts?.ToDictionary(p => p.Key, _ => new Api.EmptyObject()),
+        Tty = config.Tty,
+        OpenStdin = config.OpenStdin,
+        StdinOnce = config.StdinOnce,
+        Env = config.Env,
+        Cmd = config.Cmd,
+        Image = config.Image,
+        Volumes = config.Volumes?.ToDictionary(p => p.Key, _ => new Api.EmptyObject()),
+        WorkingDir = config.WorkingDir,
+        Entrypoint = config.Entrypoint,
+        OnBuild = config.OnBuild,
+        Labels = config.Labels ?? new Dictionary<string, string>(),
+        StopSignal = config.StopSignal,
+        StopTimeout = config.StopTimeout,
+    };
+
+    public static ContainerInspectResponse ToInspect(Container container, ContainerFilesystem filesystem)
+    {
+        var id = container.Id;
+        var state = container.State;
+        var host = container.HostConfig;
+        return new ContainerInspectResponse
+        {
+            Id = id,
+            Created = DockerTime.Format(container.Created),
+            Path = container.Path,
+            Args = container.Args,
+            State = new Api.ContainerState
+            {
+                Status = state.Status,
+                Running = state.Status is ContainerStatus.Running or ContainerStatus.Paused,
+                Paused = state.Status == ContainerStatus.Paused,
+                Restarting = state.Status == ContainerStatus.Restarting,
+                OOMKilled = state.OomKilled,
+                Dead = state.Status == ContainerStatus.Dead,
+                Pid = state.Pid,
+                ExitCode = state.ExitCode,
+                Error = state.Error,
+                StartedAt = state.StartedAt is { } started ? DockerTime.Format(started) : DockerTime.Zero,
+                FinishedAt = state.FinishedAt is { } finished ? DockerTime.Format(finished) : DockerTime.Zero,
+            },
+            Image = container.ImageId.ToString(),
+            ResolvConfPath = filesystem.ResolvConfPath(id),
+            HostnamePath = filesystem.HostnamePath(id),
+            HostsPath = filesystem.HostsPath(id),
+            LogPath = filesystem.LogPath(id),
+            Name = "/" + container.Name,
+            RestartCount = container.RestartCount,
+            Driver = "overlayfs",
+            Platform = "linux",
+            HostConfig = new Api.HostConfig
+            {
+                Binds = host.Binds,
+                LogConfig = new Api.LogConfig { Type = host.LogConfig.Type, Config = host.LogConfig.Config ?? new Dictionary<string, string>() },
+                NetworkMode = host.NetworkMode,
+                RestartPolicy = new Api.RestartPolicy { Name = host.RestartPolicy.Name, MaximumRetryCount = host.RestartPolicy.MaximumRetryCount },
+                AutoRemove = host.AutoRemove,
+                CapAdd = host.CapAdd,
+                CapDrop = host.CapDrop,
+                Dns = host.Dns ?? [],
+                ExtraHosts = host.ExtraHosts,
+                GroupAdd = host.GroupAdd,
+                Privileged = host.Privileged,
+                ReadonlyRootfs = host.ReadonlyRootfs,
+                SecurityOpt = host.SecurityOpt,
+                ShmSize = host.ShmSize,
+                Sysctls = host.Sysctls,
+                Memory = host.Memory,
+                MemorySwap = host.MemorySwap,
+                NanoCpus = host.NanoCpus,
+                CpuShares = host.CpuShares,
+                PidsLimit = host.PidsLimit,
+                Runtime = "runc",
+            },
+            GraphDriver = new GraphDriverData
+            {
+                Name = "overlayfs",
+                Data = new Dictionary<string, string>
+                {
+                    ["MergedDir"] = filesystem.RootfsPath(id),
+                    ["UpperDir"] = Path.Combine(filesystem.Dir(id), "upper"),
+                    ["WorkDir"] = Path.Combine(filesystem.Dir(id), "work"),
+                },
+            },
+            Mounts = [],
+            Config = ToApi(container.Config),
+            NetworkSettings = new NetworkSettings
+            {
+                SandboxKey = "",
+                Ports = new Dictionary<string, IReadOnlyList<PortBinding>?>(),
+                Networks = new Dictionary<string, EndpointSettings>(),
+            },
+        };
+    }
+
+    public static ContainerSummary ToSummary(Container container, DateTimeOffset now) => new()
+    {
+        Id = container.Id,
+        Names = ["/" + container.Name],
+        Image = container.Config.Image,
+        ImageID = container.ImageId.ToString(),
+        Command = string.Join(' ', [container.Path, .. container.Args]),
+        Created = container.Created.ToUnixTimeSeconds(),
+        Ports = [],
+        Labels = container.Config.Labels ?? new Dictionary<string, string>(),
+        State = container.State.Status,
+        Status = StatusText(container.State, now),
+        HostConfig = new ContainerSummaryHostConfig { NetworkMode = container.HostConfig.NetworkMode },
+        NetworkSettings = new ContainerSummaryNetworkSettings { Networks = new Dictionary<string, EndpointSettings>() },
+        Mounts = [],
+    };
+
+    /// <summary>docker's State.String(): "Up 3 seconds", "Exited (0) 2 minutes ago", "Created".</summary>
+    public static string StatusText(Domain.ContainerState state, DateTimeOffset now) => state.Status switch
+    {
+        ContainerStatus.Running => "Up " + HumanDuration(now - (state.StartedAt ?? now)),
+        ContainerStatus.Paused => "Up " + HumanDuration(now - (state.StartedAt ?? now)) + " (Paused)",
+        ContainerStatus.Restarting => $"Restarting ({state.ExitCode}) {HumanDuration(now - (state.FinishedAt ?? now))} ago",
+        ContainerStatus.Removing => "Removal In Progress",
+        ContainerStatus.Dead => "Dead",
+        ContainerStatus.Exited when state.FinishedAt is { } finished => $"Exited ({state.ExitCode}) {HumanDuration(now - finished)} ago",
+        ContainerStatus.Exited => "",
+        _ => "Created",
+    };
+
+    /// <summary>go-units HumanDuration.</summary>
+    public static string HumanDuration(TimeSpan d)
+    {
+        var seconds = (long)d.TotalSeconds;
+        if (seconds < 1) return "Less than a second";
+        if (seconds == 1) return "1 second";
+        if (seconds < 60) return $"{seconds} seconds";
+        var minutes = (long)d.TotalMinutes;
+        if (minutes == 1) return "About a minute";
+        if (minutes < 60) return $"{minutes} minutes";
+        var hours = (long)Math.Round(d.TotalHours, MidpointRounding.AwayFromZero);
+        if (hours == 1) return "About an hour";
+        if (hours < 48) return $"{hours} hours";
+        if (hours < 24 * 7 * 2) return $"{hours / 24} days";
+        if (hours < 24 * 30 * 2) return $"{hours / 24 / 7} weeks";
+        if (hours < 24 * 365 * 2) return $"{hours / 24 / 30} months";
+        return $"{(long)d.TotalHours / 24 / 365} years";
+    }
+}
