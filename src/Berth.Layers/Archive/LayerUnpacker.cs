@@ -151,6 +151,7 @@ internal sealed class LayerUnpacker(string root)
         // overlayfs whiteout: a character device 0:0 named after the hidden file.
         Posix.Mknod(full, Libc.FileTypes.Char, 0, 0, 0);
         Posix.LChown(full, entry.Uid, entry.Gid);
+        Posix.SetTimes(full, entry.ModificationTime, entry.ModificationTime);
     }
 
     private async Task WriteFileAsync(string full, TarEntry entry, byte[] buffer, CancellationToken cancellationToken)
