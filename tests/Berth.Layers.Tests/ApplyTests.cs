@@ -179,7 +179,8 @@ public sealed class ApplyTests : IDisposable
         var random = new byte[300_000];
         Random.Shared.NextBytes(random);
         var gz = Gzip(Build(File("first", "ok"), new PaxTarEntry(TarEntryType.RegularFile, "big") { DataStream = new MemoryStream(random) }));
-        await Assert.ThrowsAnyAsync<Exception>(() => Apply(gz[..(gz.Length / 2)]));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Apply(gz[..(gz.Length / 2)]));
+        Assert.IsType<Berth.Core.Errors.InvalidParameterException>(error);
         AssertNoLayers(_root);
     }
 
