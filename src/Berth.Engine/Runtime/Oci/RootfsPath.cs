@@ -70,20 +70,16 @@ public static class RootfsPath
         // down, the rest are plain names that we create ourselves.
         var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         var missing = new Stack<string>();
-        for (var p = hostPath; p.Length > rootFull.Length && !Path.Exists(p); p = Path.GetDirectoryName(p)!)
+        var p = hostPath;
+        for (; p.Length > rootFull.Length && !Path.Exists(p); p = Path.GetDirectoryName(p)!)
             missing.Push(p);
+        if (!Directory.Exists(p))
+            throw new InvalidParameterException($"Cannot mkdir: {containerPath} is not a directory");
         while (missing.Count > 0)
         {
             var dir = missing.Pop();
-            try
-            {
-                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            }
-            catch (IOException) when (File.Exists(dir))
-            {
-                throw new InvalidParameterException($"Cannot mkdir: {containerPath} is not a directory");
-            }
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             OciNative.LChown(dir, uid, gid);
         }
         return hostPath;
