@@ -33,6 +33,12 @@ public sealed record ContainerSpecInput
     public IReadOnlyList<BindMount> Mounts { get; init; } = [];
     /// <summary>Path of an existing network namespace to join; null creates a new one (loopback only).</summary>
     public string? NetworkNamespacePath { get; init; }
+    /// <summary>
+    /// True when the network namespace is this container's own (new, or one Berth created for
+    /// it: docker's "private" network modes); false when joining the host's or another
+    /// container's. Docker adds its default net.ipv4 sysctls only in the private case.
+    /// </summary>
+    public bool NetworkIsPrivate { get; init; } = true;
     /// <summary>cgroupsPath for runc, e.g. "/berth/&lt;id&gt;".</summary>
     public required string CgroupsPath { get; init; }
     public long Memory { get; init; }
@@ -44,4 +50,8 @@ public sealed record ContainerSpecInput
     /// <summary>"seccomp=unconfined", "no-new-privileges" … as in HostConfig.SecurityOpt.</summary>
     public IReadOnlyList<string> SecurityOpt { get; init; } = [];
     public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+    /// <summary>HostConfig.MaskedPaths; null means docker's defaults (<see cref="OciDefaults.MaskedPaths"/>), empty means none.</summary>
+    public IReadOnlyList<string>? MaskedPaths { get; init; }
+    /// <summary>HostConfig.ReadonlyPaths; null means docker's defaults (<see cref="OciDefaults.ReadonlyPaths"/>), empty means none.</summary>
+    public IReadOnlyList<string>? ReadonlyPaths { get; init; }
 }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Berth.Engine.Runtime.Oci;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Berth.Engine.Tests.Oci;
+
+/// <summary>
+/// Validates generated config.json files against the OCI runtime-spec JSON schema in
+/// /work/shared/specs, with python3-jsonschema when the machine has it (there is no
+/// maintained draft-04 validator for System.Text.Json).
+/// </summary>
+public sealed class SchemaValidationTests(ITestOutputHelper output) : IDisposable
+{
+    private const string SchemaDir = "/work/shared/specs/oci-runtime-spec";
+    private readonly TempRootfs _fs = new();
+
+    public void Dispose() => _fs.Dispose();
+
+    private const string Validator = """
+        import json, sys, pathlib, jsonschema
+        from jsonschema import Draft4Validator, RefResolver
+        d = pathlib.Path(sys.argv[1])
+        store = {}
+        for f in d.glob("*.json"):
+            s = json.loads(f.read_text())
+            store[f.name] = s
+            store["file://" + str(f)] = s
+        schema = store["config-schema.json"]
+        resolver = RefResolver(base_uri="file://" + str(d) + "/", referrer=schema, store=store)
+        errors = []
+        for path in sys.argv[2:]:
+            doc = json.loads(pathlib.Path(path).read_text())
+            for e in Draft4Validator(schema, resolver=resolver).iter_errors(doc):
+                errors.append(f"{path}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
+        print("\n".join(errors) if errors else "valid")
+        sys.exit(1 if errors else 0)
+        """;
+
+    [Fact]
+    public async Task Generated_configs_validate_against_the_runtime_spec_schema()
+    {
+        if (!File.Exists(Path.Combine(SchemaDir, "config-schema.json")))
+        {
+            output.WriteLine("skipped: no schema");
+            return;
+        }
+        var files = new List<string>();
+        var variants = new (string Name, Func<ContainerSpecInput, ContainerSpecInput> Change)[]
+        {
+            ("default", i => i),
+            ("privileged", i => i with { Privileged = true, Tty = true, Domainname = "example.org" }),
+            ("user", i => i with
+            {
+                User = "app", CapAdd = ["SYS_ADMIN"], CapDrop = ["ALL"], WorkingDir = "/w", NetworkNamespacePath = "/run/netns/x",
+                Mounts = [new("/tmp", "/data", true, "rshared")], Memory = 1 << 26, MemorySwap = 1 << 27, NanoCpus = 500_000_000,
+                CpuShares = 256, PidsLimit = 64, SecurityOpt = ["no-new-privileges"],
+            }),
+        };
+        foreach (var (name, change) in variants)
+        {
+            var input = change(new ContainerSpecInput
+            {
+                Id = "x", RootfsPath = _fs.Rootfs, Args = ["sh"], Env = ["A=B"], Hostname = "x", CgroupsPath = "/berth/x",
+            });
+            var path = Path.Combine(_fs.Dir, name + ".json");
+            await File.WriteAllBytesAsync(path, OciSpecBuilder.Serialize(OciSpecBuilder.Build(input, OciHostInfo.Current with { CgroupV2 = true })));
+            files.Add(path);
+        }
+
+        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-W", "ignore", "-c", Validator, SchemaDir }.Concat(files)) psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception) { output.WriteLine("skipped: no python3"); return; }
+        using var _ = p;
+        var stdout = await p.StandardOutput.ReadToEndAsync();
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        output.WriteLine(stdout + stderr);
+        if (stderr.Contains("No module named 'jsonschema'", StringComparison.Ordinal)) return;
+        Assert.Equal("valid", stdout.Trim());
+    }
+}
