@@ -219,6 +219,14 @@ public sealed class ContentStore : IContentStore
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private static InvalidParameterException Mismatch(Digest expected, Digest actual) =>
-        new($"content digest mismatch: expected {expected}, got {actual}");
+    /// <summary>Key of <see cref="Exception.Data"/> holding the actual digest of refused content.</summary>
+    public const string ActualDigestKey = "berth.actualDigest";
+
+    private static InvalidParameterException Mismatch(Digest expected, Digest actual)
+    {
+        var exception = new InvalidParameterException($"content digest mismatch: expected {expected}, got {actual}");
+        // Callers that report in their own words (docker load's "invalid diffID …") need the digest.
+        exception.Data[ActualDigestKey] = actual.ToString();
+        return exception;
+    }
 }
