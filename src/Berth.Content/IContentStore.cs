@@ -35,4 +35,22 @@ public interface IContentStore
     void Delete(Digest digest);
 
     IEnumerable<ContentInfo> List();
+
+    /// <summary>
+    /// Commits a file already on disk (a spooled download or archive entry) and consumes it: the
+    /// file is moved in when possible, else copied, and is gone afterwards either way. Same
+    /// verification as <see cref="WriteAsync(Stream, Digest?, CancellationToken)"/>.
+    /// </summary>
+    async Task<ContentInfo> CommitFileAsync(string path, Digest? expected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var file = File.OpenRead(path);
+            return await WriteAsync(file, expected, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
