@@ -113,7 +113,8 @@ public static class DaemonHost
         services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
         services.AddSingleton<IImageService>(sp => new ImageService(
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-            sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>()));
+            sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
+            Path.Combine(engine.DataRoot, "image")));
         services.AddSingleton(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
         services.AddSingleton<IShimLauncher>(_ => new ShimLauncher(engine.ShimPath));
         services.AddSingleton(sp => new ContainerRunner(

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Berth.Core.Errors;
 using Microsoft.AspNetCore.Http;

@@ -36,7 +36,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     {
         var id = container.Id;
         var rootfs = RootfsPath(id);
-        if (!OverlayMount.IsMounted(rootfs))
+        if (!IsMountPoint(rootfs))
         {
             var lowerDirs = chainId is { } chain ? layers.GetLowerDirs(chain) : [EmptyLowerDir()];
             OverlayMount.Mount(lowerDirs, UpperDir(id), WorkDir(id), rootfs);
@@ -51,7 +51,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     public void Release(string id)
     {
         var rootfs = RootfsPath(id);
-        if (OverlayMount.IsMounted(rootfs)) OverlayMount.Unmount(rootfs);
+        if (IsMountPoint(rootfs)) OverlayMount.Unmount(rootfs, detach: true);
     }
 
     public void Delete(string id)
@@ -59,6 +59,17 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
         Release(id);
         var dir = Dir(id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a mount point (field 5 of /proc/self/mountinfo).</summary>
+    private static bool IsMountPoint(string path)
+    {
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ', 6);
+            if (fields.Length > 4 && fields[4] == path) return true;
+        }
+        return false;
     }
 
     private string EmptyLowerDir()

@@ -5,6 +5,19 @@ namespace Berth.Engine.Containers;
 /// <summary>Maps an image's config onto what a container inherits.</summary>
 internal static class ImageDefaultsAdapter
 {
-    // Filled in once ImageConfigFile lands (images work in progress).
-    public static ImageDefaults From(Image image) => new(null, null, null, null, null, null, null, null, null);
+    public static ImageDefaults From(Image image)
+    {
+        var config = image.Config.Config;
+        if (config is null) return new ImageDefaults(null, null, null, null, null, null, null, null, null);
+        return new ImageDefaults(
+            config.Env,
+            config.Cmd,
+            config.Entrypoint,
+            config.WorkingDir,
+            config.User,
+            config.Labels,
+            config.StopSignal,
+            config.ExposedPorts?.ToDictionary(p => p.Key, _ => new EmptyObject()),
+            config.Volumes?.ToDictionary(p => p.Key, _ => new EmptyObject()));
+    }
 }
