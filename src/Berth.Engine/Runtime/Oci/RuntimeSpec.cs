@@ -73,6 +73,7 @@ public sealed record RuntimeLinux
     public RuntimeResources? Resources { get; init; }
     public string? CgroupsPath { get; init; }
     public required IReadOnlyList<RuntimeNamespace> Namespaces { get; init; }
+    [JsonConverter(typeof(SeccompJsonConverter))]
     public RuntimeSeccomp? Seccomp { get; init; }
     public string? RootfsPropagation { get; init; }
     public IReadOnlyList<string>? MaskedPaths { get; init; }
