@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Berth.Core.Errors;
 using Berth.Engine.Runtime.Oci;
@@ -6,7 +5,7 @@ using Xunit;
 
 namespace Berth.Engine.Tests.Oci;
 
-public sealed class OciSpecBuilderTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+public sealed class OciSpecBuilderTests : IDisposable
 {
     private static readonly OciHostInfo V1Host = new(CgroupV2: false, KernelMajor: 6, KernelMinor: 1, NofileHardLimit: 20000, LastCap: 40);
     private readonly TempRootfs _fs = new();
@@ -255,24 +254,5 @@ public sealed class OciSpecBuilderTests(Xunit.Abstractions.ITestOutputHelper out
         await OciSpecBuilder.WriteAsync(spec, _fs.Dir, CancellationToken.None);
         Assert.Equal(OciSpecBuilder.Serialize(spec), await File.ReadAllBytesAsync(Path.Combine(_fs.Dir, "config.json")));
         Assert.Equal(["config.json", "rootfs"], Directory.EnumerateFileSystemEntries(_fs.Dir).Select(Path.GetFileName).Order());
-    }
-
-    [Fact]
-    public void Building_a_spec_takes_well_under_a_millisecond_once_warm()
-    {
-        var input = Input(i => i with { User = "app", WorkingDir = "/home/app", Env = ["A=1", "B=2"], Mounts = [new("/etc/hosts", "/etc/hosts")] });
-        OciSpecBuilder.Build(input);
-        OciSpecBuilder.Serialize(OciSpecBuilder.Build(input));
-        // Best of several batches: the machine is shared, and a busy neighbour is not our cost.
-        var perSpec = TimeSpan.MaxValue;
-        for (var batch = 0; batch < 5; batch++)
-        {
-            const int n = 50;
-            var sw = Stopwatch.StartNew();
-            for (var k = 0; k < n; k++) OciSpecBuilder.Serialize(OciSpecBuilder.Build(input));
-            if (sw.Elapsed / n < perSpec) perSpec = sw.Elapsed / n;
-        }
-        output.WriteLine($"{perSpec.TotalMicroseconds:F1} µs per spec (build + serialise)");
-        Assert.True(perSpec < TimeSpan.FromMilliseconds(1), $"{perSpec.TotalMicroseconds:F0} µs per spec");
     }
 }
