@@ -41,7 +41,7 @@ public sealed class LayerStore : ILayerStore
         Directory.CreateDirectory(_root);
         Directory.CreateDirectory(_tmp);
         // Anything in tmp belongs to an unpack or delete that a crash interrupted.
-        foreach (var stale in Directory.EnumerateFileSystemEntries(_tmp)) Posix.RemoveAll(stale);
+        foreach (var stale in Directory.GetFileSystemEntries(_tmp)) Posix.RemoveAll(stale);
     }
 
     public string Root => _root;
@@ -148,12 +148,12 @@ public sealed class LayerStore : ILayerStore
     }
 
     /// <summary>Deletes one layer; a layer that is already gone is not an error.</summary>
-    public Task DeleteAsync(Digest chainId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(Digest chainId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _cache.TryRemove(chainId.Hex, out _);
         var dir = LayerDir(chainId);
-        if (!Directory.Exists(dir)) return Task.CompletedTask;
+        if (!Directory.Exists(dir)) return;
         // Move it out of sight first so a half-deleted layer is never seen; a crash leaves it in tmp.
         var doomed = Path.Combine(_tmp, "del-" + Guid.NewGuid().ToString("N"));
         try
@@ -162,10 +162,11 @@ public sealed class LayerStore : ILayerStore
         }
         catch (DirectoryNotFoundException)
         {
-            return Task.CompletedTask;
+            return;
         }
-        Posix.RemoveAll(doomed);
-        return Task.CompletedTask;
+        // Big layers take seconds to remove: keep that off the caller's thread. Once moved, the
+        // removal runs to the end even if the caller gives up (the next start would finish it).
+        await Task.Run(() => Posix.RemoveAll(doomed), CancellationToken.None);
     }
 
     public Task WriteDiffAsync(string upperDir, Stream destination, CancellationToken cancellationToken) =>

@@ -130,6 +130,32 @@ public sealed class ApplyTests : IDisposable
     }
 
     [Fact]
+    public async Task GnuTarArchivesWithLongNamesApply()
+    {
+        // A tar from another writer: GNU long names, 10 KiB record padding, xattrs in PAX.
+        var source = _temp.Sub("src");
+        var longDir = Path.Combine(source, new string('d', 120), new string('e', 120));
+        Directory.CreateDirectory(longDir);
+        await System.IO.File.WriteAllTextAsync(Path.Combine(longDir, "file"), "long");
+        Assert.Equal(0, Libc.Chmod(Path.Combine(longDir, "file"), 0b101_000_000));
+        var archive = Path.Combine(_temp.Path, "gnu.tar");
+        foreach (var format in new[] { "gnu", "posix" })
+        {
+            using (var tar = System.Diagnostics.Process.Start("tar", ["--format=" + format, "-C", source, "-cf", archive, "."]))
+            {
+                await tar.WaitForExitAsync();
+                Assert.Equal(0, tar.ExitCode);
+            }
+            var bytes = await System.IO.File.ReadAllBytesAsync(archive);
+            var layer = await new LayerStore(_temp.Sub(format)).ApplyAsync(null, new MemoryStream(bytes), null, default);
+            Assert.Equal(Digest.Compute(bytes), layer.DiffId);
+            var file = Path.Combine(layer.DiffPath, new string('d', 120), new string('e', 120), "file");
+            Assert.Equal("long", await System.IO.File.ReadAllTextAsync(file));
+            Assert.Equal(0b101_000_000u, LStat(file).Mode & 0xFFFu);
+        }
+    }
+
+    [Fact]
     public async Task LayersChainAndLowerDirsAreTopmostFirst()
     {
         var bottom = await Apply(Build(File("a", "0")));

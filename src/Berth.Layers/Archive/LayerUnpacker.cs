@@ -80,7 +80,9 @@ internal sealed class LayerUnpacker(string root)
 
         EnsureDirectory(parent);
         var full = Full(relative);
-        switch (entry.EntryType)
+        // V7 archives have no directory type: a regular entry named "dir/" is a directory.
+        var type = entry.EntryType == TarEntryType.V7RegularFile && entry.Name.EndsWith('/') ? TarEntryType.Directory : entry.EntryType;
+        switch (type)
         {
             case TarEntryType.Directory:
                 if (!RemoveExisting(relative, full, keepDirectory: true)) Directory.CreateDirectory(full);
@@ -115,14 +117,14 @@ internal sealed class LayerUnpacker(string root)
 
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                 RemoveExisting(relative, full, keepDirectory: false);
-                var type = entry.EntryType switch
+                var fileType = entry.EntryType switch
                 {
                     TarEntryType.CharacterDevice => Libc.FileTypes.Char,
                     TarEntryType.BlockDevice => Libc.FileTypes.Block,
                     _ => Libc.FileTypes.Fifo,
                 };
                 var posix = (PosixTarEntry)entry;
-                Posix.Mknod(full, type, (uint)entry.Mode, (uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
+                Posix.Mknod(full, fileType, (uint)entry.Mode, (uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
                 SetMetadata(full, entry, isSymlink: false);
                 _files.Add(relative);
                 break;
@@ -138,7 +140,9 @@ internal sealed class LayerUnpacker(string root)
         if (name == OpaqueMarker)
         {
             // Opaque: the directory hides everything below it in lower layers.
-            Posix.TrySetXattr(Full(parent), "trusted.overlay.opaque", OpaqueValue, isSymlink: false);
+            // Losing this silently would make deleted lower files reappear: fail instead.
+            if (!Posix.TrySetXattr(Full(parent), "trusted.overlay.opaque", OpaqueValue, isSymlink: false))
+                throw new IOException($"layer entry \"{_entryName}\": the file system does not support trusted.* xattrs");
             return;
         }
         // Other .wh..wh. names are aufs bookkeeping (hardlink dirs); docker skips them too.
