@@ -187,6 +187,10 @@ public sealed class ArchiveTests : ImageTestBase
         var escaping = MakeArchive([("manifest.json", "[{\"Config\":\"c.json\",\"Layers\":[]}]"u8.ToArray())], [("c.json", "/../../../etc/passwd")]);
         await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, escaping));
         await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, MakeArchive([("hello", "x"u8.ToArray())])));
+        var garbage = new byte[4096];
+        new Random(7).NextBytes(garbage);
+        await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, garbage));
+        await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, MakeArchive([("manifest.json", "{not json"u8.ToArray())])));
         Assert.Empty(Service.List());
     }
 }

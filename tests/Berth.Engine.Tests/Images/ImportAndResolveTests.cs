@@ -39,6 +39,10 @@ public sealed class ImportAndResolveTests : ImageTestBase
         Assert.Equal(diffId.ToString(), json.RootElement.GetProperty("rootfs").GetProperty("diff_ids")[0].GetString());
         Assert.EndsWith("Z", json.RootElement.GetProperty("created").GetString());
 
+        var row = Assert.Single(Service.History("example/app:v1"));
+        Assert.Equal((image.Id.ToString(), "", "Imported from -", 16L), (row.Id, row.CreatedBy, row.Comment, row.Size));
+        Assert.Equal(["example/app:v1"], row.Tags);
+
         // The exact layer tar is kept for save.
         Assert.Equal(tar, await Content.ReadAllAsync(diffId, CancellationToken.None));
     }
