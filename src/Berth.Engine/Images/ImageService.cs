@@ -210,7 +210,19 @@ public sealed partial class ImageService : IImageService
         return new ImageRecord(info.Digest, refs, layers.Sum(l => l.Size), config.Created);
     }
 
-    internal static NotFoundException NoSuchImage(string name) => new($"No such image: {name}");
+    /// <summary>
+    /// docker's text names what it looked for: a name with its default tag ("No such image:
+    /// busybox:latest"), an ID with its algorithm ("No such image: sha256:…").
+    /// </summary>
+    internal static NotFoundException NoSuchImage(string name)
+    {
+        string shown;
+        if (name.Length == 64 && Digest.IsLowerHex(name)) shown = Digest.Sha256Algorithm + ":" + name;
+        else if (Digest.TryParse(name, out _)) shown = name;
+        else if (ImageReference.TryParse(name, out var reference)) shown = reference!.WithDefaultTag().ToFamiliarString();
+        else shown = name;
+        return new NotFoundException($"No such image: {shown}");
+    }
 
     internal void ForgetConfig(Digest id) => _configs.TryRemove(id, out _);
 }

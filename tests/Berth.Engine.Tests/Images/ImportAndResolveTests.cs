@@ -39,6 +39,10 @@ public sealed class ImportAndResolveTests : ImageTestBase
         Assert.Equal(diffId.ToString(), json.RootElement.GetProperty("rootfs").GetProperty("diff_ids")[0].GetString());
         Assert.EndsWith("Z", json.RootElement.GetProperty("created").GetString());
 
+        var row = Assert.Single(Service.History("example/app:v1"));
+        Assert.Equal((image.Id.ToString(), "", "Imported from -", 16L), (row.Id, row.CreatedBy, row.Comment, row.Size));
+        Assert.Equal(["example/app:v1"], row.Tags);
+
         // The exact layer tar is kept for save.
         Assert.Equal(tar, await Content.ReadAllAsync(diffId, CancellationToken.None));
     }
@@ -85,7 +89,8 @@ public sealed class ImportAndResolveTests : ImageTestBase
         Assert.Equal(image.Id, Service.Resolve("sha256:" + hex[..5]).Id);
 
         Assert.Equal("No such image: busybox:1.0", Assert.Throws<NotFoundException>(() => Service.Resolve("busybox:1.0")).Message);
-        Assert.Equal("No such image: nothing", Assert.Throws<NotFoundException>(() => Service.Resolve("nothing")).Message);
+        Assert.Equal("No such image: nothing:latest", Assert.Throws<NotFoundException>(() => Service.Resolve("nothing")).Message);
+        Assert.Equal("No such image: sha256:" + new string('0', 64), Assert.Throws<NotFoundException>(() => Service.Resolve(new string('0', 64))).Message);
         var otherHex = hex[0] == '0' ? "1" + hex[1..] : "0" + hex[1..];
         Assert.Throws<NotFoundException>(() => Service.Resolve(otherHex));
         Assert.Throws<InvalidParameterException>(() => Service.Resolve("UPPER"));
@@ -101,7 +106,7 @@ public sealed class ImportAndResolveTests : ImageTestBase
         for (var i = 0; i < 17; i++) ids.Add((await ImportAsync(Service, MakeTar(("f", i.ToString())))).Id);
         var shared = ids.GroupBy(id => id.Hex[0]).First(g => g.Count() > 1).Key.ToString();
 
-        Assert.Equal($"No such image: {shared}", Assert.Throws<NotFoundException>(() => Service.Resolve(shared)).Message);
+        Assert.Equal($"No such image: {shared}:latest", Assert.Throws<NotFoundException>(() => Service.Resolve(shared)).Message);
         foreach (var id in ids) Assert.Equal(id, Service.Resolve(id.Hex[..20]).Id);
     }
 
@@ -113,7 +118,7 @@ public sealed class ImportAndResolveTests : ImageTestBase
         await Service.TagAsync(first.Id.Hex[..8], "zz:latest", null, CancellationToken.None);
 
         Assert.Equal(["first:latest", "localhost:5000/team/app:v2", "zz:latest"], Service.Resolve("first").RepoTags);
-        Assert.Equal("No such image: missing",
+        Assert.Equal("No such image: missing:latest",
             (await Assert.ThrowsAsync<NotFoundException>(() => Service.TagAsync("missing", "x", null, CancellationToken.None))).Message);
         Assert.Equal("invalid reference format",
             (await Assert.ThrowsAsync<InvalidParameterException>(() => Service.TagAsync("first", "bad//name", null, CancellationToken.None))).Message);

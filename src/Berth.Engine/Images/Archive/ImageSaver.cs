@@ -121,7 +121,8 @@ internal sealed class ImageSaver(ImageService service, IContentStore content, Im
                     .Where(r => r.Reference.Name == reference.Name)
                     .ToList();
                 foreach (var (tagged, id) in associations) Add(id, tagged);
-                if (associations.Count == 0) Add(service.Resolve(name).Id, null);
+                if (associations.Count == 0)
+                    Add((service.TryResolve(name) ?? throw new NotFoundException($"No such image: {name}")).Id, null);
                 continue;
             }
             var target = store.LookupReference(reference.ToString()) ?? throw new NotFoundException("reference does not exist");
