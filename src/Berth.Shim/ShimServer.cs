@@ -130,10 +130,10 @@ internal sealed class ShimServer(
                 return State();
             case ShimOps.Kill:
                 lock (_lock)
-                    if (_exit is not null) return new ShimResponse(Error: "container is not running");
+                    if (_exit is not null) return new ShimResponse(Error: "container is not running", Conflict: true);
                 return reaper.Signal(pid, req.Signal ?? Libc.SIGKILL)
                     ? new ShimResponse(Ok: true)
-                    : new ShimResponse(Error: "container is not running");
+                    : new ShimResponse(Error: "container is not running", Conflict: true);
             case ShimOps.Start:
                 return await StartAsync().ConfigureAwait(false);
             case ShimOps.Resize:
@@ -149,8 +149,8 @@ internal sealed class ShimServer(
     {
         lock (_lock)
         {
-            if (_exit is not null) return new ShimResponse(Error: "container has exited");
-            if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started");
+            if (_exit is not null) return new ShimResponse(Error: "container has exited", Conflict: true);
+            if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started", Conflict: true);
             _starting = true;
         }
         var error = await runtime.StartAsync([devNull, devNull, devNull]).ConfigureAwait(false);

@@ -37,12 +37,14 @@ public sealed record ShimRequest(
     bool? Stderr = null);
 
 /// <summary>
-/// One response. <see cref="Error"/> set means the request failed; otherwise <see cref="Ok"/>
-/// and, for state/wait, the container's fields. Times are UTC.
+/// One response. <see cref="Error"/> set means the request failed (<see cref="Conflict"/>:
+/// because of the container's state, e.g. kill after exit); otherwise <see cref="Ok"/> and,
+/// for state/wait, the container's fields. Times are UTC.
 /// </summary>
 public sealed record ShimResponse(
     bool? Ok = null,
     string? Error = null,
+    bool? Conflict = null,
     int? Pid = null,
     string? Status = null,
     int? ExitCode = null,
