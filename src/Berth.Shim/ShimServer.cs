@@ -62,7 +62,7 @@ internal sealed class ShimServer(
     private void WriteExitFile(ShimExitFile exit)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(exit, ShimJsonContext.Default.ShimExitFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(options.ExitFile)!);
+        // No CreateDirectory: a missing directory means berthd removed the container meanwhile.
         var temp = options.ExitFile + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
