@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.Json;
 using Berth.Core.Interop;
 using Berth.Core.Shim;
 
@@ -145,7 +144,7 @@ internal static class Program
 
     /// <summary>The one line berthd reads from us.</summary>
     private static void Report(ShimLaunchResult result) =>
-        Libc.WriteAll(1, ShimWire.Serialize(result, ShimJsonContext.Default.ShimLaunchResult));
+        Libc.WriteAll(1, ShimCodec.WriteLaunchResult(result));
 
     /// <summary>Our stderr is /dev/null once detached: failures go to BUNDLE/shim.log.</summary>
     public static void LogFailure(ShimOptions options, string what, Exception e)

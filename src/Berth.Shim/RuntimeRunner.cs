@@ -1,5 +1,5 @@
 using System.Collections;
-using System.Text.Json;
+using Berth.Core.Shim;
 
 namespace Berth.Shim;
 
@@ -74,18 +74,7 @@ internal sealed class RuntimeRunner
             using var reader = new StreamReader(file);
             string? message = null;
             while (reader.ReadLine() is { } line)
-            {
-                try
-                {
-                    using var doc = JsonDocument.Parse(line);
-                    var root = doc.RootElement;
-                    if (root.TryGetProperty("level", out var level)
-                        && level.GetString() is "error" or "fatal"
-                        && root.TryGetProperty("msg", out var msg))
-                        message = msg.GetString();
-                }
-                catch (JsonException) { /* a torn or foreign line: skip it */ }
-            }
+                message = ShimCodec.ReadRuntimeError(System.Text.Encoding.UTF8.GetBytes(line)) ?? message;
             return string.IsNullOrEmpty(message) ? null : message;
         }
         catch (IOException) { return null; }

@@ -61,7 +61,7 @@ internal sealed class ShimServer(
 
     private void WriteExitFile(ShimExitFile exit)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(exit, ShimJsonContext.Default.ShimExitFile);
+        var bytes = ShimCodec.WriteExitFile(exit);
         // No CreateDirectory: a missing directory means berthd removed the container meanwhile.
         var temp = options.ExitFile + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
@@ -93,8 +93,7 @@ internal sealed class ShimServer(
             ShimResponse response;
             try
             {
-                var req = JsonSerializer.Deserialize(request.Line, ShimJsonContext.Default.ShimRequest)
-                    ?? throw new InvalidDataException("empty request");
+                var req = ShimCodec.ReadRequest(request.Line);
                 if (req.Op == ShimOps.Attach)
                 {
                     await AttachAsync(connection, req, request.Rest).ConfigureAwait(false);
@@ -106,7 +105,9 @@ internal sealed class ShimServer(
             {
                 response = new ShimResponse(Error: e.Message);
             }
-            await ShimWire.WriteLineAsync(connection, response, ShimJsonContext.Default.ShimResponse, _stop.Token).ConfigureAwait(false);
+            var bytes = ShimCodec.WriteResponse(response);
+            for (var sent = 0; sent < bytes.Length;)
+                sent += await connection.SendAsync(bytes.AsMemory(sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
@@ -181,7 +182,7 @@ internal sealed class ShimServer(
     {
         var sink = new AttachSink(connection, req.Stdout ?? false, req.Stderr ?? false);
         // The ok line goes out under the hub's lock, so no output frame can precede it.
-        hub.Add(sink, ShimWire.Serialize(new ShimResponse(Ok: true), ShimJsonContext.Default.ShimResponse));
+        hub.Add(sink, ShimCodec.WriteResponse(new ShimResponse(Ok: true)));
         var input = req.Stdin == true ? stdin : null;
         _ = PumpStdinAsync(connection, input, rest);
         await sink.Done.ConfigureAwait(false);
