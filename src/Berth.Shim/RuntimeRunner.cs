@@ -1,0 +1,94 @@
+using System.Collections;
+using Berth.Core.Shim;
+
+namespace Berth.Shim;
+
+/// <summary>
+/// Runs the OCI runtime's commands (create, start, delete) as children reaped by the
+/// <see cref="Reaper"/>. The runtime logs JSON to BUNDLE/runtime.log; on failure its last
+/// error line is the message the user should see (e.g. `exec: "nope": executable file not
+/// found in $PATH`), the same place containerd takes it from.
+/// </summary>
+internal sealed class RuntimeRunner
+{
+    private readonly Reaper _reaper;
+    private readonly ShimOptions _options;
+    private readonly string _logPath;
+    private readonly string _runtime;
+    private readonly List<string> _environment = [];
+
+    public RuntimeRunner(Reaper reaper, ShimOptions options)
+    {
+        _reaper = reaper;
+        _options = options;
+        _logPath = Path.Combine(options.Bundle, "runtime.log");
+        _runtime = ResolveExecutable(options.Runtime);
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+            _environment.Add($"{e.Key}={e.Value}");
+    }
+
+    public string PidFile => Path.Combine(_options.Bundle, "init.pid");
+
+    /// <summary>`runtime create` with the container's stdio as fds 0–2; null on success, else the error.</summary>
+    public Task<string?> CreateAsync(ReadOnlySpan<int> stdio, string? consoleSocket)
+    {
+        List<string> args = ["create", "--bundle", _options.Bundle, "--pid-file", PidFile];
+        if (consoleSocket is not null) args.AddRange(["--console-socket", consoleSocket]);
+        args.Add(_options.Id);
+        return RunAsync(args, stdio);
+    }
+
+    public Task<string?> StartAsync(ReadOnlySpan<int> stdio) => RunAsync(["start", _options.Id], stdio);
+
+    public Task<string?> DeleteAsync(ReadOnlySpan<int> stdio) => RunAsync(["delete", "--force", _options.Id], stdio);
+
+    private Task<string?> RunAsync(List<string> args, ReadOnlySpan<int> stdio)
+    {
+        var logStart = LogLength();
+        List<string> argv = [_runtime, "--root", _options.RuntimeRoot, "--log", _logPath, "--log-format", "json", .. args];
+        var exit = _reaper.Spawn(_runtime, argv, _environment, stdio);
+        return Finish(exit, args[0], logStart);
+    }
+
+    private async Task<string?> Finish(Task<int> exit, string command, long logStart)
+    {
+        var code = await exit.ConfigureAwait(false);
+        if (code == 0) return null;
+        return LastError(logStart) ?? $"{Path.GetFileName(_runtime)} {command} failed with exit status {code}";
+    }
+
+    private long LogLength()
+    {
+        try { return new FileInfo(_logPath).Length; }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>The last "error" (or "fatal") message the runtime logged after <paramref name="offset"/>.</summary>
+    private string? LastError(long offset)
+    {
+        try
+        {
+            using var file = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (offset > file.Length) offset = 0;
+            file.Position = offset;
+            using var reader = new StreamReader(file);
+            string? message = null;
+            while (reader.ReadLine() is { } line)
+                message = ShimCodec.ReadRuntimeError(System.Text.Encoding.UTF8.GetBytes(line)) ?? message;
+            return string.IsNullOrEmpty(message) ? null : message;
+        }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>posix_spawn does not search PATH; accept a bare name like "runc" anyway.</summary>
+    private static string ResolveExecutable(string name)
+    {
+        if (name.Contains('/')) return name;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return name;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Berth.Shim;
+
+/// <summary>Command line: berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --socket PATH --log-file PATH --exit-file PATH [--stdin] [--stdin-once] [--tty].</summary>
+internal sealed record ShimOptions(
+    string Id, string Bundle, string Runtime, string RuntimeRoot, string Socket,
+    string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty)
+{
+    public static ShimOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        bool stdin = false, stdinOnce = false, tty = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--stdin": stdin = true; break;
+                case "--stdin-once": stdinOnce = true; break;
+                case "--tty": tty = true; break;
+                case "--id" or "--bundle" or "--runtime" or "--runtime-root" or "--socket" or "--log-file" or "--exit-file":
+                    if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
+                    values[args[i]] = args[++i];
+                    break;
+                default: throw new ArgumentException($"unknown argument {args[i]}");
+            }
+        }
+        string Need(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new ArgumentException($"{name} is required");
+        return new ShimOptions(Need("--id"), Path.GetFullPath(Need("--bundle")), Need("--runtime"), Path.GetFullPath(Need("--runtime-root")),
+            Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty);
+    }
+}

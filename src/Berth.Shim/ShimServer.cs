@@ -1,0 +1,212 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Berth.Core.Interop;
+using Berth.Core.Shim;
+
+namespace Berth.Shim;
+
+/// <summary>
+/// A created container and the socket that controls it. Lifecycle: created → start → running
+/// → the init exits (reaped) → output drained → `runtime delete` → exit file → waiters
+/// answered → linger for late requests → the shim exits.
+/// </summary>
+internal sealed class ShimServer(
+    ShimOptions options, Reaper reaper, RuntimeRunner runtime, Socket listener,
+    int pid, OutputHub hub, StdinSink? stdin, int ptyMaster, int devNull)
+{
+    // After the container's exit: how long late state/wait requests are still served.
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
+    // The init died but something outside its pid namespace still holds its stdout: stop
+    // waiting for EOF after this long so wait() is not held up forever.
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly object _lock = new();
+    private readonly TaskCompletionSource<ShimExitFile> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private DateTime? _startedAt;
+    private bool _starting;
+    private ShimExitFile? _exit;
+    private int _inflight;
+
+    public async Task<int> RunAsync()
+    {
+        var socketStamp = File.GetLastWriteTimeUtc(options.Socket);
+        var initExit = reaper.Watch(pid);
+        _ = ServeAsync();
+        await FinishAsync(initExit).ConfigureAwait(false);
+
+        await Task.Delay(Linger).ConfigureAwait(false);
+        for (var i = 0; i < 40 && Volatile.Read(ref _inflight) > 0; i++) await Task.Delay(50).ConfigureAwait(false);
+        _stop.Cancel();
+        listener.Dispose();
+        // A new shim for the same container may already own the path (restart): leave it be.
+        if (File.GetLastWriteTimeUtc(options.Socket) == socketStamp) File.Delete(options.Socket);
+        return 0;
+    }
+
+    private async Task FinishAsync(Task<int> initExit)
+    {
+        var code = await initExit.ConfigureAwait(false);
+        var finishedAt = DateTime.UtcNow;
+        await Task.WhenAny(hub.Drained, Task.Delay(DrainTimeout)).ConfigureAwait(false);
+        // Delete before anyone hears of the exit: berthd may restart the container under the
+        // same ID at once, and `runtime create` would fail while the old state exists.
+        await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false);
+        var exit = new ShimExitFile(code, finishedAt, OomKilled: false);
+        try { WriteExitFile(exit); }
+        catch (IOException e) { Program.LogFailure(options, "writing exit file", e); }
+        lock (_lock) _exit = exit;
+        _finished.TrySetResult(exit);
+    }
+
+    private void WriteExitFile(ShimExitFile exit)
+    {
+        var bytes = ShimCodec.WriteExitFile(exit);
+        // No CreateDirectory: a missing directory means berthd removed the container meanwhile.
+        var temp = options.ExitFile + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, options.ExitFile, overwrite: true);
+    }
+
+    private async Task ServeAsync()
+    {
+        while (true)
+        {
+            Socket connection;
+            try { connection = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            _ = HandleAsync(connection);
+        }
+    }
+
+    private async Task HandleAsync(Socket connection)
+    {
+        Interlocked.Increment(ref _inflight);
+        try
+        {
+            var line = await ShimWire.ReadLineAsync(connection, _stop.Token).ConfigureAwait(false);
+            if (line is not { } request) return;
+            ShimResponse response;
+            try
+            {
+                var req = ShimCodec.ReadRequest(request.Line);
+                if (req.Op == ShimOps.Attach)
+                {
+                    await AttachAsync(connection, req, request.Rest).ConfigureAwait(false);
+                    return;
+                }
+                response = await DispatchAsync(req).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException or LinuxException)
+            {
+                response = new ShimResponse(Error: e.Message);
+            }
+            var bytes = ShimCodec.WriteResponse(response);
+            for (var sent = 0; sent < bytes.Length;)
+                sent += await connection.SendAsync(bytes.AsMemory(sent), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // The client went away; nothing to answer.
+        }
+        finally
+        {
+            connection.Dispose();
+            Interlocked.Decrement(ref _inflight);
+        }
+    }
+
+    private async Task<ShimResponse> DispatchAsync(ShimRequest req)
+    {
+        switch (req.Op)
+        {
+            case ShimOps.State:
+                return State();
+            case ShimOps.Wait:
+                await _finished.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
+                return State();
+            case ShimOps.Kill:
+                lock (_lock)
+                    if (_exit is not null) return new ShimResponse(Error: "container is not running", Conflict: true);
+                return reaper.Signal(pid, req.Signal ?? Libc.SIGKILL)
+                    ? new ShimResponse(Ok: true)
+                    : new ShimResponse(Error: "container is not running", Conflict: true);
+            case ShimOps.Start:
+                return await StartAsync().ConfigureAwait(false);
+            case ShimOps.Resize:
+                // Like containerd: resizing a container without a TTY is a no-op.
+                if (ptyMaster >= 0) Libc.SetWindowSize(ptyMaster, req.Height ?? 24, req.Width ?? 80);
+                return new ShimResponse(Ok: true);
+            default:
+                return new ShimResponse(Error: $"unknown operation \"{req.Op}\"");
+        }
+    }
+
+    private async Task<ShimResponse> StartAsync()
+    {
+        lock (_lock)
+        {
+            if (_exit is not null) return new ShimResponse(Error: "container has exited", Conflict: true);
+            if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started", Conflict: true);
+            _starting = true;
+        }
+        var error = await runtime.StartAsync([devNull, devNull, devNull]).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _starting = false;
+            if (error is not null) return new ShimResponse(Error: error);
+            _startedAt = DateTime.UtcNow;
+        }
+        return new ShimResponse(Ok: true);
+    }
+
+    private ShimResponse State()
+    {
+        lock (_lock)
+        {
+            var status = _exit is not null ? ShimStatus.Exited : _startedAt is not null ? ShimStatus.Running : ShimStatus.Created;
+            return new ShimResponse(Ok: true, Pid: pid, Status: status, ExitCode: _exit?.ExitCode,
+                StartedAt: _startedAt, FinishedAt: _exit?.FinishedAt, OomKilled: _exit?.OomKilled);
+        }
+    }
+
+    /// <summary>
+    /// Streams output to the connection until the container's output ends, and feeds what the
+    /// client sends to the container's stdin; the client's half-close ends stdin when stdin-once.
+    /// </summary>
+    private async Task AttachAsync(Socket connection, ShimRequest req, ReadOnlyMemory<byte> rest)
+    {
+        var sink = new AttachSink(connection, req.Stdout ?? false, req.Stderr ?? false);
+        // The ok line goes out under the hub's lock, so no output frame can precede it.
+        hub.Add(sink, ShimCodec.WriteResponse(new ShimResponse(Ok: true)));
+        var input = req.Stdin == true ? stdin : null;
+        _ = PumpStdinAsync(connection, input, rest);
+        await sink.Done.ConfigureAwait(false);
+        try { connection.Shutdown(SocketShutdown.Both); }
+        catch (SocketException) { }
+    }
+
+    private async Task PumpStdinAsync(Socket connection, StdinSink? input, ReadOnlyMemory<byte> rest)
+    {
+        try
+        {
+            if (input is not null && !rest.IsEmpty) input.Write(rest.Span);
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var n = await connection.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                input?.Write(buffer.AsSpan(0, n));
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is gone: for stdin that is the same as the client closing it.
+        }
+        if (input is not null && options.StdinOnce) input.Close();
+    }
+}

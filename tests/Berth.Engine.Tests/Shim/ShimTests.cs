@@ -1,0 +1,170 @@
+using Xunit;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Berth.Core.Errors;
+using Berth.Engine.Runtime.Shim;
+
+namespace Berth.Engine.Tests.Shim;
+
+/// <summary>berth-shim against the real runc with a busybox root filesystem (needs root).</summary>
+public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
+{
+    private static readonly Regex GoTime = new(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$");
+    private readonly ShimLauncher _launcher = new(fixture.ShimPath);
+
+    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    [Fact]
+    public async Task Output_lands_in_the_json_log_with_stream_and_time()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "echo hello; echo 'oops \"q\" <&>' >&2; printf 'no newline'"]);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await shim.StartAsync(Timeout());
+        var exit = await shim.WaitAsync(Timeout());
+        Assert.Equal(0, exit.ExitCode);
+
+        var lines = c.ReadLog().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, lines.Count);
+        var stdout = lines.Where(l => l.GetProperty("stream").GetString() == "stdout").Select(l => l.GetProperty("log").GetString()).ToList();
+        var stderr = lines.Where(l => l.GetProperty("stream").GetString() == "stderr").Select(l => l.GetProperty("log").GetString()).ToList();
+        Assert.Equal(["hello\n", "no newline"], stdout);
+        Assert.Equal(["oops \"q\" <&>\n"], stderr);
+        Assert.All(lines, l => Assert.Matches(GoTime, l.GetProperty("time").GetString()!));
+        // docker's writer escapes <, > and & and orders the keys log, stream, time.
+        Assert.Contains(@"{""log"":""oops \""q\"" \u003c\u0026\u003e\n"",""stream"":""stderr"",""time"":""", c.ReadLog());
+    }
+
+    [Fact]
+    public async Task Attach_gets_framed_stdout_and_stderr()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "echo out1; echo err1 >&2; echo out2"]);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await using var attach = await shim.AttachAsync(false, true, true, Timeout());
+        await shim.StartAsync(Timeout());
+        var (stdout, stderr) = await AttachReader.ReadFramesAsync(attach.Output, Timeout());
+        Assert.Equal("out1\nout2\n", stdout);
+        Assert.Equal("err1\n", stderr);
+        Assert.Equal(0, (await shim.WaitAsync(Timeout())).ExitCode);
+    }
+
+    [Fact]
+    public async Task Stdin_through_attach_reaches_cat_and_stdin_once_closes_it()
+    {
+        using var c = fixture.NewContainer(["cat"], stdin: true, stdinOnce: true);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await using var attach = await shim.AttachAsync(true, true, true, Timeout());
+        await shim.StartAsync(Timeout());
+        await attach.WriteStdinAsync("line one\nline two\n"u8.ToArray(), Timeout());
+        await attach.CloseStdinAsync();
+        var (stdout, _) = await AttachReader.ReadFramesAsync(attach.Output, Timeout());
+        Assert.Equal("line one\nline two\n", stdout);
+        Assert.Equal(0, (await shim.WaitAsync(Timeout())).ExitCode);
+    }
+
+    [Fact]
+    public async Task Exit_code_is_reported_and_the_exit_file_written()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "exit 7"]);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        Assert.Equal("created", (await shim.StateAsync(Timeout())).Status);
+        await shim.StartAsync(Timeout());
+        var exit = await shim.WaitAsync(Timeout());
+        Assert.Equal(7, exit.ExitCode);
+        Assert.False(exit.OomKilled);
+
+        var state = await shim.StateAsync(Timeout());
+        Assert.Equal(("exited", 7), (state.Status, state.ExitCode));
+        Assert.NotNull(state.StartedAt);
+        Assert.Equal(exit.FinishedAt, state.FinishedAt);
+
+        var file = ShimClient.ReadExitFile(c.Options.ExitFilePath);
+        Assert.Equal(exit, file);
+        Assert.False(File.Exists(c.Options.ExitFilePath + ".tmp"));
+        await Assert.ThrowsAsync<ConflictException>(() => shim.KillAsync(9, Timeout()));
+    }
+
+    [Fact]
+    public async Task Kill_with_sigkill_gives_137()
+    {
+        using var c = fixture.NewContainer(["sleep", "1000"]);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await shim.StartAsync(Timeout());
+        Assert.Equal("running", (await shim.StateAsync(Timeout())).Status);
+        await shim.KillAsync(9, Timeout());
+        Assert.Equal(137, (await shim.WaitAsync(Timeout())).ExitCode);
+    }
+
+    [Fact]
+    public async Task Missing_executable_fails_the_launch_with_the_runtime_message()
+    {
+        using var c = fixture.NewContainer(["nope"]);
+        var e = await Assert.ThrowsAsync<Berth.Core.Errors.SystemException>(() => _launcher.LaunchAsync(c.Options, Timeout()));
+        Assert.Contains("executable file not found", e.Message);
+        // Nothing left behind: the runtime's state is gone, the socket removed.
+        Assert.DoesNotContain(c.Options.ContainerId, ShimFixture.Run(ShimFixture.Runc, "--root", fixture.RuntimeRoot, "list").Output);
+        Assert.False(File.Exists(c.Options.SocketPath));
+    }
+
+    [Fact]
+    public async Task Container_survives_the_client_and_a_new_client_reconnects()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "echo started; sleep 1000"]);
+        int pid;
+        {
+            var first = await new ShimLauncher(fixture.ShimPath).LaunchAsync(c.Options, Timeout());
+            await first.StartAsync(Timeout());
+            pid = (await first.StateAsync(Timeout())).Pid;
+            // The first client (and launcher) are simply dropped, as when berthd dies.
+        }
+        var again = new ShimLauncher(fixture.ShimPath).Connect(c.Options.SocketPath);
+        var state = await again.StateAsync(Timeout());
+        Assert.Equal(("running", pid), (state.Status, state.Pid));
+        Assert.True(Directory.Exists($"/proc/{pid}"));
+
+        var wait = again.WaitAsync(Timeout());
+        await Task.Delay(100);
+        Assert.False(wait.IsCompleted);
+        // (SIGKILL: a pid namespace's init ignores SIGTERM without a handler, as sh has none.)
+        await again.KillAsync(9, Timeout());
+        Assert.Equal(137, (await wait).ExitCode);
+        Assert.Equal(137, ShimClient.ReadExitFile(c.Options.ExitFilePath)?.ExitCode);
+        Assert.Contains("started", c.ReadLog());
+    }
+
+    [Fact]
+    public async Task Tty_attach_gets_raw_output_and_resize_works()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "sleep 0.3; stty size; echo done"], tty: true);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await using var attach = await shim.AttachAsync(false, true, true, Timeout());
+        await shim.StartAsync(Timeout());
+        await shim.ResizeAsync(33, 120, Timeout());
+        var output = await AttachReader.ReadRawAsync(attach.Output, Timeout());
+        Assert.Equal("33 120\r\ndone\r\n", output);
+        Assert.Equal(0, (await shim.WaitAsync(Timeout())).ExitCode);
+        Assert.Contains(@"""log"":""done\r\n"",""stream"":""stdout""", c.ReadLog());
+    }
+
+    [Fact]
+    public async Task Long_lines_split_at_16k_and_many_lines_are_quick()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "seq 1 200000; head -c 40000 /dev/zero | tr '\\0' x; echo"]);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        var clock = Stopwatch.StartNew();
+        await shim.StartAsync(Timeout());
+        Assert.Equal(0, (await shim.WaitAsync(Timeout())).ExitCode);
+        clock.Stop();
+
+        var lines = File.ReadAllLines(c.Options.LogPath);
+        Assert.Equal(200_003, lines.Length);
+        Assert.StartsWith(@"{""log"":""1\n"",""stream"":""stdout""", lines[0]);
+        Assert.StartsWith(@"{""log"":""200000\n""", lines[199_999]);
+        var tail = lines[^3..].Select(l => JsonDocument.Parse(l).RootElement.GetProperty("log").GetString()!).ToArray();
+        Assert.Equal([16384, 16384, 40000 - 32768 + 1], tail.Select(t => t.Length));
+        Assert.EndsWith("\n", tail[2]);
+        Assert.False(tail[0].EndsWith('\n'));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"200k lines took {clock.Elapsed}");
+    }
+}
