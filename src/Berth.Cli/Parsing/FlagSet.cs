@@ -44,7 +44,8 @@ public sealed class FlagSet
         return this;
     }
 
-    public FlagSet Bool(string longName, char? shortName, string help) => Add(longName, shortName, FlagKind.Bool, help);
+    public FlagSet Bool(string longName, char? shortName, string help, bool defaultValue = false) =>
+        Add(longName, shortName, FlagKind.Bool, help, defaultValue ? "true" : null);
     public FlagSet String(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.String, help, defaultValue);
     public FlagSet List(string longName, char? shortName, string help) => Add(longName, shortName, FlagKind.StringList, help);
     public FlagSet Int(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.Int, help, defaultValue);
@@ -52,7 +53,7 @@ public sealed class FlagSet
     public bool Changed(string longName) => _values.ContainsKey(longName);
 
     public bool GetBool(string longName) =>
-        _values.TryGetValue(longName, out var v) && v[^1] is "true";
+        _values.TryGetValue(longName, out var v) ? v[^1] is "true" : _defs.First(d => d.Long == longName).Default is "true";
 
     public string? GetString(string longName) =>
         _values.TryGetValue(longName, out var v) ? v[^1] : _defs.First(d => d.Long == longName).Default;

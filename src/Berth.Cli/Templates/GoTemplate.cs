@@ -25,6 +25,9 @@ public sealed class GoTemplate
 
     public TemplateMethod? Methods { get; init; }
 
+    /// <summary>The same template with other methods (e.g. per-row <c>.Label</c>).</summary>
+    public GoTemplate WithMethods(TemplateMethod? methods) => new(_nodes) { Methods = methods };
+
     public string Execute(TemplateValue data)
     {
         var sb = new StringBuilder();

@@ -79,3 +79,14 @@ public sealed partial class EngineClient
     /// <summary>Image names may contain '/' (repo paths) and ':'; docker leaves them unescaped in the path.</summary>
     private static string EscName(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 }
+
+public sealed partial class EngineClient
+{
+    /// <summary>POST /images/create?fromImage=…&amp;tag=… (pull): the JSON message stream.</summary>
+    public async Task<Stream> PullImageAsync(string image, string? tag, string? platform = null, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Post, "/images/create" + Query(("fromImage", image), ("tag", tag), ("platform", platform)),
+            null, cancellationToken, headersOnly: true).ConfigureAwait(false);
+        return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
