@@ -173,6 +173,11 @@ public sealed partial class EngineClient : IDisposable
     {
         var version = await NegotiateAsync(cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, $"/v{version}{pathAndQuery}") { Content = content };
+        if (content is StreamContent)
+        {
+            // Let the daemon refuse (bad parameters, unknown image) before a large upload is sent.
+            request.Headers.ExpectContinue = true;
+        }
         if (headers is not null)
         {
             foreach (var (k, v) in headers)
@@ -202,10 +207,6 @@ public sealed partial class EngineClient : IDisposable
         catch (HttpRequestException e) when (FindUnreachable(e) is { } u)
         {
             throw u;
-        }
-        catch (HttpRequestException e) when (e.InnerException is SocketException or IOException)
-        {
-            throw new DaemonUnreachableException(Endpoint, e);
         }
     }
 

@@ -42,7 +42,7 @@ public static class PsCommand
             last = 1;
         }
         var all = flags.GetBool("all") || last > 0;
-        var size = flags.GetBool("size") || (format is not null && (format.Contains(".Size", StringComparison.Ordinal) || format == "json" || format.Contains("json .", StringComparison.Ordinal)));
+        var size = flags.GetBool("size") || (format is not null && (format.Contains(".Size", StringComparison.Ordinal) || format.Contains("json .", StringComparison.Ordinal)));
         var list = await ctx.Client.ListContainersAsync(all, filters, size, last > 0 ? last : null, ctx.CancellationToken).ConfigureAwait(false);
         var noTrunc = flags.GetBool("no-trunc");
         if (flags.GetBool("quiet") && string.IsNullOrEmpty(format))
