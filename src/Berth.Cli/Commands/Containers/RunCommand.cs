@@ -92,6 +92,11 @@ public static class RunCommand
     private static async Task<int> RunAsync(CommandContext ctx, FlagSet flags)
     {
         var detach = flags.GetBool("detach");
+        if (!detach && flags.GetBool("tty") && flags.GetBool("interactive") && Console.IsInputRedirected)
+        {
+            ctx.Err.WriteLine("the input device is not a TTY");
+            return 1;
+        }
         var request = ContainerOptions.Build(flags, attach: !detach, Environment.GetEnvironmentVariable);
         ContainerCreateResponse created;
         try
