@@ -1,1 +1,4 @@
-return 0;
+using Berth.Cli.App;
+
+using var cts = new CancellationTokenSource();
+return await CliApp.RunAsync(args, cts.Token).ConfigureAwait(false);

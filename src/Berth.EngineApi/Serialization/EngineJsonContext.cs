@@ -39,6 +39,7 @@ namespace Berth.EngineApi.Serialization;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Dictionary<string, Dictionary<string, bool>>))]
 public sealed partial class EngineJsonContext : JsonSerializerContext
 {
 }

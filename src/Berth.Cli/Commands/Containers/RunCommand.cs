@@ -1,0 +1,163 @@
+using Berth.Cli.App;
+using Berth.Cli.Commands.Images;
+using Berth.Cli.Parsing;
+using Berth.EngineApi.Client;
+using Berth.EngineApi.Models;
+
+namespace Berth.Cli.Commands.Containers;
+
+/// <summary><c>run</c> and <c>create</c>, following the docker CLI's sequence: create (pulling a missing image), attach, wait, start, copy, exit with the status.</summary>
+public static class RunCommand
+{
+    public static CommandSpec Run { get; } = new("run", "run [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image",
+        f =>
+        {
+            ContainerOptions.Define(f);
+            f.Bool("detach", 'd', "Run container in background and print container ID");
+            f.Bool("sig-proxy", null, "Proxy received signals to the process");
+            f.List("attach", 'a', "Attach to STDIN, STDOUT or STDERR");
+        },
+        1, CommandSpec.Unbounded, RunAsync)
+    { Interspersed = false };
+
+    public static CommandSpec Create { get; } = new("create", "create [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
+        ContainerOptions.Define, 1, CommandSpec.Unbounded, CreateOnlyAsync)
+    { Interspersed = false };
+
+    /// <summary>docker's runStartContainerErr: 127 not found, 126 not executable, else 125.</summary>
+    public static int ExitCodeForStartError(string message)
+    {
+        if (message.Contains("executable file not found", StringComparison.Ordinal)
+            || message.Contains("no such file or directory", StringComparison.Ordinal)
+            || message.Contains("system cannot find the file specified", StringComparison.Ordinal))
+        {
+            return 127;
+        }
+        if (message.Contains("permission denied", StringComparison.Ordinal)
+            || message.Contains("is a directory", StringComparison.Ordinal)
+            || message.Contains("cannot run executable", StringComparison.Ordinal))
+        {
+            return 126;
+        }
+        return 125;
+    }
+
+    private static int Refuse(CommandContext ctx, Exception e, int code = 125)
+    {
+        ctx.Err.WriteLine($"{CommandContext.Program}: {CommandContext.Describe(e)}\n\nRun '{ctx.CommandPath} --help' for more information");
+        return code;
+    }
+
+    private static async Task<int> CreateOnlyAsync(CommandContext ctx, FlagSet flags)
+    {
+        var request = ContainerOptions.Build(flags, attach: true, Environment.GetEnvironmentVariable);
+        try
+        {
+            var created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform")).ConfigureAwait(false);
+            ctx.Out.WriteLine(created.Id);
+            return 0;
+        }
+        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException)
+        {
+            return Refuse(ctx, e);
+        }
+    }
+
+    /// <summary>Creates the container; on "No such image" pulls it (like docker) and tries again.</summary>
+    public static async Task<ContainerCreateResponse> CreateAsync(CommandContext ctx, ContainerCreateRequest request, string? name, string? platform)
+    {
+        try
+        {
+            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
+        }
+        catch (EngineApiException e) when (e.IsNotFound && e.Message.Contains("image", StringComparison.OrdinalIgnoreCase))
+        {
+            var reference = TransferCommands.Familiar(request.Image);
+            ctx.Err.WriteLine($"Unable to find image '{reference}' locally");
+            await TransferCommands.PullAsync(ctx, reference, platform, ctx.Err).ConfigureAwait(false);
+            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<ContainerCreateResponse> CreateWithWarningsAsync(CommandContext ctx, ContainerCreateRequest request, string? name, string? platform)
+    {
+        var created = await ctx.Client.CreateContainerAsync(request, name, platform, ctx.CancellationToken).ConfigureAwait(false);
+        foreach (var w in created.Warnings)
+        {
+            ctx.Err.WriteLine("WARNING: " + w);
+        }
+        return created;
+    }
+
+    private static async Task<int> RunAsync(CommandContext ctx, FlagSet flags)
+    {
+        var detach = flags.GetBool("detach");
+        if (!detach && flags.GetBool("tty") && flags.GetBool("interactive") && Console.IsInputRedirected)
+        {
+            ctx.Err.WriteLine("the input device is not a TTY");
+            return 1;
+        }
+        var request = ContainerOptions.Build(flags, attach: !detach, Environment.GetEnvironmentVariable);
+        ContainerCreateResponse created;
+        try
+        {
+            created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform")).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException)
+        {
+            return Refuse(ctx, e);
+        }
+        var id = created.Id;
+        if (detach)
+        {
+            try
+            {
+                await ctx.Client.StartContainerAsync(id, cancellationToken: ctx.CancellationToken).ConfigureAwait(false);
+            }
+            catch (EngineApiException e)
+            {
+                return Refuse(ctx, e, ExitCodeForStartError(e.Message));
+            }
+            ctx.Out.WriteLine(id);
+            return 0;
+        }
+
+        var interactive = flags.GetBool("interactive");
+        var autoRemove = request.HostConfig?.AutoRemove ?? false;
+        try
+        {
+            await using var session = await AttachSession.OpenAsync(ctx, id, request.Tty, interactive).ConfigureAwait(false);
+            var wait = await ctx.Client.BeginWaitContainerAsync(id, autoRemove ? "removed" : "next-exit", ctx.CancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ctx.Client.StartContainerAsync(id, cancellationToken: ctx.CancellationToken).ConfigureAwait(false);
+            }
+            catch (EngineApiException e)
+            {
+                if (autoRemove)
+                {
+                    try
+                    {
+                        await wait.WaitAsync(TimeSpan.FromSeconds(10), ctx.CancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is EngineApiException or IOException or TimeoutException or HttpRequestException)
+                    {
+                    }
+                }
+                return Refuse(ctx, e, ExitCodeForStartError(e.Message));
+            }
+            await session.CopyAsync(ctx, interactive).ConfigureAwait(false);
+            var status = await wait.ConfigureAwait(false);
+            if (status.Error is { Message.Length: > 0 } err)
+            {
+                ctx.Err.WriteLine($"{CommandContext.Program}: {err.Message}");
+                return 125;
+            }
+            return (int)status.StatusCode;
+        }
+        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException)
+        {
+            return Refuse(ctx, e);
+        }
+    }
+}

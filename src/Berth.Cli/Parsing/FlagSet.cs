@@ -1,0 +1,189 @@
+using System.Globalization;
+
+namespace Berth.Cli.Parsing;
+
+public enum FlagKind
+{
+    Bool,
+    String,
+    /// <summary>Repeatable; every occurrence is kept (docker's stringArray / list opts).</summary>
+    StringList,
+    Int,
+}
+
+public sealed record FlagDef(string Long, char? Short, FlagKind Kind, string Help, string? Default = null);
+
+/// <summary>A command-line usage error (exit 125, or 1 for argument counts), printed with usage.</summary>
+public sealed class UsageException(string message, int exitCode = 125) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>
+/// A small parser with spf13/pflag's semantics (what the docker CLI uses): <c>--flag=value</c>,
+/// <c>--flag value</c>, combined short flags (<c>-it</c>, <c>-di</c>), a short flag's value glued
+/// on (<c>-eA=B</c>, <c>-e=A</c>) or in the next argument, repeated flags, <c>--</c>, and
+/// optionally no interspersed flags: parsing stops at the first positional (so
+/// <c>run IMAGE sh -c x</c> hands <c>-c</c> to the container).
+/// </summary>
+/// <remarks>
+/// Written by hand instead of System.CommandLine: its parser has no "stop at first positional"
+/// mode, and its error messages and help output differ from docker's, which scripts parse.
+/// </remarks>
+public sealed class FlagSet
+{
+    private readonly List<FlagDef> _defs = [];
+    private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<FlagDef> Definitions => _defs;
+    public List<string> Positionals { get; } = [];
+
+    public FlagSet Add(string longName, char? shortName, FlagKind kind, string help, string? defaultValue = null)
+    {
+        _defs.Add(new FlagDef(longName, shortName, kind, help, defaultValue));
+        return this;
+    }
+
+    public FlagSet Bool(string longName, char? shortName, string help, bool defaultValue = false) =>
+        Add(longName, shortName, FlagKind.Bool, help, defaultValue ? "true" : null);
+    public FlagSet String(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.String, help, defaultValue);
+    public FlagSet List(string longName, char? shortName, string help) => Add(longName, shortName, FlagKind.StringList, help);
+    public FlagSet Int(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.Int, help, defaultValue);
+
+    public bool Changed(string longName) => _values.ContainsKey(longName);
+
+    public bool GetBool(string longName) =>
+        _values.TryGetValue(longName, out var v) ? v[^1] is "true" : _defs.First(d => d.Long == longName).Default is "true";
+
+    public string? GetString(string longName) =>
+        _values.TryGetValue(longName, out var v) ? v[^1] : _defs.First(d => d.Long == longName).Default;
+
+    public IReadOnlyList<string> GetList(string longName) =>
+        _values.TryGetValue(longName, out var v) ? v : [];
+
+    public int? GetInt(string longName) =>
+        GetString(longName) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Parses <paramref name="args"/>; positionals land in <see cref="Positionals"/>.</summary>
+    /// <exception cref="UsageException">Unknown flag, missing or malformed value.</exception>
+    public FlagSet Parse(IReadOnlyList<string> args, bool interspersed = true)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--")
+            {
+                Positionals.AddRange(args.Skip(i + 1));
+                return this;
+            }
+            if (a.StartsWith("--", StringComparison.Ordinal))
+            {
+                i = ParseLong(args, i);
+            }
+            else if (a.Length > 1 && a[0] == '-')
+            {
+                i = ParseShorts(args, i);
+            }
+            else
+            {
+                Positionals.Add(a);
+                if (!interspersed)
+                {
+                    Positionals.AddRange(args.Skip(i + 1));
+                    return this;
+                }
+            }
+        }
+        return this;
+    }
+
+    private int ParseLong(IReadOnlyList<string> args, int i)
+    {
+        var body = args[i][2..];
+        string? value = null;
+        var eq = body.IndexOf('=');
+        if (eq >= 0)
+        {
+            value = body[(eq + 1)..];
+            body = body[..eq];
+        }
+        var def = _defs.FirstOrDefault(d => d.Long == body)
+                  ?? throw new UsageException($"unknown flag: --{body}");
+        if (def.Kind == FlagKind.Bool)
+        {
+            Set(def, value ?? "true");
+            return i;
+        }
+        if (value is null)
+        {
+            if (i + 1 >= args.Count)
+            {
+                throw new UsageException($"flag needs an argument: --{def.Long}");
+            }
+            value = args[++i];
+        }
+        Set(def, value);
+        return i;
+    }
+
+    private int ParseShorts(IReadOnlyList<string> args, int i)
+    {
+        var shorts = args[i][1..];
+        for (var j = 0; j < shorts.Length; j++)
+        {
+            var c = shorts[j];
+            var def = _defs.FirstOrDefault(d => d.Short == c)
+                      ?? throw new UsageException($"unknown shorthand flag: '{c}' in -{shorts}");
+            var rest = shorts[(j + 1)..];
+            if (def.Kind == FlagKind.Bool)
+            {
+                if (rest.StartsWith('='))
+                {
+                    Set(def, rest[1..]);
+                    return i;
+                }
+                Set(def, "true");
+                continue;
+            }
+            if (rest.Length > 0)
+            {
+                Set(def, rest.StartsWith('=') ? rest[1..] : rest);
+                return i;
+            }
+            if (i + 1 >= args.Count)
+            {
+                throw new UsageException($"flag needs an argument: '{c}' in -{shorts}");
+            }
+            Set(def, args[++i]);
+            return i;
+        }
+        return i;
+    }
+
+    private void Set(FlagDef def, string value)
+    {
+        var name = def.Short is { } s ? $"-{s}, --{def.Long}" : $"--{def.Long}";
+        switch (def.Kind)
+        {
+            case FlagKind.Bool:
+                value = value switch
+                {
+                    "1" or "t" or "T" or "true" or "TRUE" or "True" => "true",
+                    "0" or "f" or "F" or "false" or "FALSE" or "False" => "false",
+                    _ => throw new UsageException($"invalid argument \"{value}\" for \"{name}\" flag: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
+                };
+                break;
+            case FlagKind.Int when !int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
+                throw new UsageException($"invalid argument \"{value}\" for \"{name}\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax");
+        }
+        if (!_values.TryGetValue(def.Long, out var list))
+        {
+            _values[def.Long] = list = [];
+        }
+        if (def.Kind != FlagKind.StringList)
+        {
+            list.Clear();
+        }
+        list.Add(value);
+    }
+}
