@@ -23,9 +23,6 @@ public static unsafe partial class Libc
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd { public int Fd; public short Events; public short Revents; }
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Timespec { public long Seconds; public long Nanoseconds; }
-
     [LibraryImport(Name, EntryPoint = "setsid", SetLastError = true)]
     public static partial int Setsid();
 
@@ -46,12 +43,6 @@ public static unsafe partial class Libc
 
     [LibraryImport(Name, EntryPoint = "dup2", SetLastError = true)]
     public static partial int Dup2(int oldFd, int newFd);
-
-    [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
-
-    [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Open(string path, int flags, int mode);
 
     [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nint count);

@@ -89,6 +89,7 @@ public static class DaemonHost
         await using var app = builder.Build();
         app.Use(ErrorMiddleware.Middleware);
         app.Use(ApiVersion.Middleware);
+        app.UseRouting(); // after the version prefix is stripped
         SystemRoutes.Map(app);
         ImageRoutes.Map(app);
         ContainerRoutes.Map(app);

@@ -189,7 +189,7 @@ public sealed class ContainerRunner(
         handle.SignalExit(status);
     }
 
-    private ExitStatus? ReadExitFile(string id) => ExitFile.TryRead(filesystem.ExitFilePath(id));
+    private ExitStatus? ReadExitFile(string id) => ShimClient.ReadExitFile(filesystem.ExitFilePath(id));
 
     public async Task StopAsync(string idOrName, int? timeoutSeconds, string? signal, CancellationToken cancellationToken)
     {
