@@ -1,4 +1,5 @@
 using Berth.Engine.Containers;
+using Berth.EngineApi.Formatting;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;
 using Api = Berth.EngineApi.Models;
@@ -16,9 +17,9 @@ internal static class ContainerMapper
         {
             Binds = host.Binds,
             NetworkMode = string.IsNullOrEmpty(host.NetworkMode) ? "default" : host.NetworkMode,
-            RestartPolicy = new Domain.RestartPolicy(string.IsNullOrEmpty(host.RestartPolicy.Name) ? "no" : host.RestartPolicy.Name, host.RestartPolicy.MaximumRetryCount),
+            RestartPolicy = new Domain.RestartPolicy(string.IsNullOrEmpty(host.RestartPolicy?.Name) ? "no" : host.RestartPolicy.Name, host.RestartPolicy?.MaximumRetryCount ?? 0),
             AutoRemove = host.AutoRemove,
-            LogConfig = new Domain.LogConfig(string.IsNullOrEmpty(host.LogConfig.Type) ? "json-file" : host.LogConfig.Type, host.LogConfig.Config),
+            LogConfig = new Domain.LogConfig(string.IsNullOrEmpty(host.LogConfig?.Type) ? "json-file" : host.LogConfig.Type, host.LogConfig?.Config),
             CapAdd = host.CapAdd,
             CapDrop = host.CapDrop,
             GroupAdd = host.GroupAdd,
@@ -37,11 +38,13 @@ internal static class ContainerMapper
         });
     }
 
+    // Members absent from the request JSON arrive as null (source-generated deserialisation of
+    // init-only members), whatever the model's initialisers say: coalesce every string.
     private static Domain.ContainerConfig ToDomain(Api.ContainerConfig config) => new()
     {
-        Hostname = config.Hostname,
-        Domainname = config.Domainname,
-        User = config.User,
+        Hostname = config.Hostname ?? "",
+        Domainname = config.Domainname ?? "",
+        User = config.User ?? "",
         AttachStdin = config.AttachStdin,
         AttachStdout = config.AttachStdout,
         AttachStderr = config.AttachStderr,
@@ -51,8 +54,8 @@ internal static class ContainerMapper
         Env = config.Env,
         Cmd = config.Cmd,
         Entrypoint = config.Entrypoint,
-        Image = config.Image,
-        WorkingDir = config.WorkingDir,
+        Image = config.Image ?? "",
+        WorkingDir = config.WorkingDir ?? "",
         Labels = config.Labels,
         StopSignal = config.StopSignal,
         StopTimeout = config.StopTimeout,
@@ -182,34 +185,7 @@ internal static class ContainerMapper
     };
 
     /// <summary>docker's State.String(): "Up 3 seconds", "Exited (0) 2 minutes ago", "Created".</summary>
-    public static string StatusText(Domain.ContainerState state, DateTimeOffset now) => state.Status switch
-    {
-        ContainerStatus.Running => "Up " + HumanDuration(now - (state.StartedAt ?? now)),
-        ContainerStatus.Paused => "Up " + HumanDuration(now - (state.StartedAt ?? now)) + " (Paused)",
-        ContainerStatus.Restarting => $"Restarting ({state.ExitCode}) {HumanDuration(now - (state.FinishedAt ?? now))} ago",
-        ContainerStatus.Removing => "Removal In Progress",
-        ContainerStatus.Dead => "Dead",
-        ContainerStatus.Exited when state.FinishedAt is { } finished => $"Exited ({state.ExitCode}) {HumanDuration(now - finished)} ago",
-        ContainerStatus.Exited => "",
-        _ => "Created",
-    };
-
-    /// <summary>go-units HumanDuration.</summary>
-    public static string HumanDuration(TimeSpan d)
-    {
-        var seconds = (long)d.TotalSeconds;
-        if (seconds < 1) return "Less than a second";
-        if (seconds == 1) return "1 second";
-        if (seconds < 60) return $"{seconds} seconds";
-        var minutes = (long)d.TotalMinutes;
-        if (minutes == 1) return "About a minute";
-        if (minutes < 60) return $"{minutes} minutes";
-        var hours = (long)Math.Round(d.TotalHours, MidpointRounding.AwayFromZero);
-        if (hours == 1) return "About an hour";
-        if (hours < 48) return $"{hours} hours";
-        if (hours < 24 * 7 * 2) return $"{hours / 24} days";
-        if (hours < 24 * 30 * 2) return $"{hours / 24 / 7} weeks";
-        if (hours < 24 * 365 * 2) return $"{hours / 24 / 30} months";
-        return $"{(long)d.TotalHours / 24 / 365} years";
-    }
+    public static string StatusText(Domain.ContainerState state, DateTimeOffset now) =>
+        DockerUnits.ContainerStatus(state.Status, state.ExitCode,
+            state.StartedAt ?? DateTimeOffset.MinValue, state.FinishedAt ?? DateTimeOffset.MinValue, now);
 }

@@ -69,8 +69,11 @@ internal static class Http
 
     public static async Task WriteJsonAsync<T>(this HttpContext context, T value, JsonTypeInfo<T> type, int status = 200)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
+        if (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+        }
         await JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted);
         await context.Response.Body.WriteAsync("\n"u8.ToArray(), context.RequestAborted);
     }

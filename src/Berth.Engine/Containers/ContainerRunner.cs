@@ -26,6 +26,7 @@ public sealed class ContainerRunner(
     public async Task StartAsync(string idOrName, CancellationToken cancellationToken)
     {
         var handle = registry.Resolve(idOrName);
+        var removeAfterFailure = false;
         await handle.Lock.WaitAsync(cancellationToken);
         try
         {
@@ -35,9 +36,16 @@ public sealed class ContainerRunner(
                 throw new ConflictException($"container is marked for removal and cannot be started");
             await StartLockedAsync(handle, cancellationToken);
         }
+        catch (BerthException) when (handle.Container.HostConfig.AutoRemove && !handle.Container.State.Running)
+        {
+            // dockerd removes an AutoRemove container whose start failed; `run --rm` waits for that.
+            removeAfterFailure = true;
+            throw;
+        }
         finally
         {
             handle.Lock.Release();
+            if (removeAfterFailure && AutoRemove is { } remove) await remove(handle);
         }
     }
 
@@ -64,8 +72,11 @@ public sealed class ContainerRunner(
         catch (Exception e) when (e is BerthException or IOException)
         {
             // Docker keeps the container "created" and records why it could not run.
-            registry.Update(handle, c => c with { State = c.State with { ExitCode = ExitCodeForStartError(e.Message), Error = e.Message } });
+            var exitCode = ExitCodeForStartError(e.Message);
+            registry.Update(handle, c => c with { State = c.State with { ExitCode = exitCode, Error = e.Message } });
             filesystem.Release(id);
+            // Like dockerd: a command that is missing or not executable is the request's fault (400).
+            if (exitCode is 126 or 127) throw new InvalidParameterException(e.Message, e);
             throw e is BerthException ? e : new Core.Errors.SystemException(e.Message, e);
         }
 

@@ -1,0 +1,147 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Berth.Daemon.Hosting;
+
+/// <summary>
+/// Kestrel transport for the API's unix sockets that honours TCP-style half-close.
+/// Docker clients hijack attach connections and shut down their write side as soon as they
+/// have no more stdin (at once, without -i) while still reading the container's output.
+/// Kestrel's socket transport treats that FIN as the end of the connection and stops writing;
+/// here the FIN only ends the input, and the connection lives until the response is done.
+/// </summary>
+internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
+{
+    public bool CanBind(EndPoint endpoint) => endpoint is UnixDomainSocketEndPoint;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        if (endpoint is not UnixDomainSocketEndPoint) throw new NotSupportedException($"{endpoint} is not a unix socket");
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(endpoint);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, endpoint));
+    }
+
+    private sealed class Listener(Socket socket, EndPoint endpoint) : IConnectionListener
+    {
+        private long _nextId;
+
+        public EndPoint EndPoint => endpoint;
+
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var accepted = await socket.AcceptAsync(cancellationToken);
+                return new Connection(accepted, endpoint, $"berth-{Interlocked.Increment(ref _nextId)}");
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException or OperationCanceledException)
+            {
+                return null; // unbound: Kestrel stops accepting
+            }
+        }
+
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class Connection : ConnectionContext
+    {
+        private readonly Socket _socket;
+        private readonly NetworkStream _stream;
+        private readonly CancellationTokenSource _closed = new();
+
+        public Connection(Socket socket, EndPoint endpoint, string id)
+        {
+            _socket = socket;
+            _stream = new NetworkStream(socket, ownsSocket: false);
+            ConnectionId = id;
+            LocalEndPoint = endpoint;
+            RemoteEndPoint = endpoint;
+            Transport = new Pipe(
+                PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)),
+                new ClosingWriter(PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)), this));
+            ConnectionClosed = _closed.Token;
+        }
+
+        public override string ConnectionId { get; set; }
+        public override IFeatureCollection Features { get; } = new FeatureCollection();
+        public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+        public override IDuplexPipe Transport { get; set; }
+
+        /// <summary>Signalled when the connection is really over (abort, or a failed write), not on a FIN.</summary>
+        internal void SignalClosed()
+        {
+            try { _closed.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
+
+        public override void Abort(ConnectionAbortedException abortReason)
+        {
+            try { _socket.Shutdown(SocketShutdown.Both); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            SignalClosed();
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await Transport.Input.CompleteAsync();
+            await Transport.Output.CompleteAsync();
+            try { _socket.Shutdown(SocketShutdown.Both); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            await _stream.DisposeAsync();
+            _socket.Dispose();
+            SignalClosed();
+            _closed.Dispose();
+        }
+    }
+
+    private sealed record Pipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    /// <summary>Turns a failed write (the peer is gone) into ConnectionClosed, which Kestrel maps to RequestAborted.</summary>
+    private sealed class ClosingWriter(PipeWriter inner, Connection connection) : PipeWriter
+    {
+        public override void Advance(int bytes) => inner.Advance(bytes);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.FlushAsync(cancellationToken);
+            }
+            catch (IOException)
+            {
+                connection.SignalClosed();
+                throw;
+            }
+        }
+    }
+}
