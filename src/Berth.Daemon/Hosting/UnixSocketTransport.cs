@@ -139,8 +139,9 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
             }
             catch (IOException)
             {
+                // The peer is gone: end the connection quietly, as Kestrel's socket transport does.
                 connection.SignalClosed();
-                throw;
+                return new FlushResult(isCanceled: false, isCompleted: true);
             }
         }
     }

@@ -71,6 +71,8 @@ public sealed record ContainerState
     public bool OomKilled { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>Socket of the shim of the current run; how a restarted daemon finds it again.</summary>
+    public string? ShimSocket { get; init; }
 
     public bool Running => Status is ContainerStatus.Running or ContainerStatus.Paused;
 }

@@ -18,7 +18,12 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     public string HostsPath(string id) => Path.Combine(Dir(id), "hosts");
     public string ResolvConfPath(string id) => Path.Combine(Dir(id), "resolv.conf");
     public string ExitFilePath(string id) => Path.Combine(Dir(id), "exit.json");
-    public string ShimSocketPath(string id) => Path.Combine(options.ShimSocketsRoot, id[..12] + ".sock");
+    /// <summary>
+    /// A fresh socket path for each run: an exiting shim lingers briefly and removes its socket,
+    /// which must never be the socket of the next run of the same container.
+    /// </summary>
+    public string NewShimSocketPath(string id) =>
+        Path.Combine(options.ShimSocketsRoot, $"{id[..12]}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}.sock");
     private string UpperDir(string id) => Path.Combine(Dir(id), "upper");
     private string WorkDir(string id) => Path.Combine(Dir(id), "work");
 

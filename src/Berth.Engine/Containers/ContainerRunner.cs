@@ -57,6 +57,7 @@ public sealed class ContainerRunner(
         filesystem.Prepare(container, image.ChainId);
 
         IShimClient shim;
+        var socket = filesystem.NewShimSocketPath(id);
         try
         {
             var spec = OciSpecBuilder.Build(SpecInput(container));
@@ -65,7 +66,7 @@ public sealed class ContainerRunner(
             Directory.CreateDirectory(options.ShimSocketsRoot);
             shim = await shims.LaunchAsync(new ShimStartOptions(
                 id, filesystem.BundleDir(id), options.RuntimePath, options.RuntimeRoot,
-                filesystem.ShimSocketPath(id), filesystem.LogPath(id), filesystem.ExitFilePath(id),
+                socket, filesystem.LogPath(id), filesystem.ExitFilePath(id),
                 Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty),
                 cancellationToken);
         }
@@ -97,7 +98,7 @@ public sealed class ContainerRunner(
         handle.Shim = shim;
         registry.Update(handle, c => c with
         {
-            State = new ContainerState { Status = ContainerStatus.Running, Pid = state.Pid, StartedAt = state.StartedAt ?? DateTimeOffset.UtcNow },
+            State = new ContainerState { Status = ContainerStatus.Running, Pid = state.Pid, StartedAt = state.StartedAt ?? DateTimeOffset.UtcNow, ShimSocket = socket },
         });
         _ = MonitorAsync(handle, shim);
     }
@@ -160,7 +161,7 @@ public sealed class ContainerRunner(
             logger.LogWarning(e, "lost the shim of container {Id}", handle.Container.ShortId);
             status = ReadExitFile(handle.Container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow);
         }
-        RecordExit(handle, status);
+        if (!RecordExit(handle, shim, status)) return;
         if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)
         {
             try
@@ -174,9 +175,17 @@ public sealed class ContainerRunner(
         }
     }
 
-    private void RecordExit(ContainerHandle handle, ExitStatus status)
+    /// <summary>
+    /// Records an exit of the run served by <paramref name="shim"/> (null: a run whose shim was
+    /// never reconnected). Returns false when that run's exit was already recorded.
+    /// </summary>
+    private bool RecordExit(ContainerHandle handle, IShimClient? shim, ExitStatus status)
     {
-        handle.Shim = null;
+        lock (handle)
+        {
+            if (!ReferenceEquals(handle.Shim, shim)) return false;
+            handle.Shim = null;
+        }
         registry.Update(handle, c => c with
         {
             State = c.State with
@@ -187,6 +196,7 @@ public sealed class ContainerRunner(
                 OomKilled = status.OomKilled,
                 FinishedAt = status.FinishedAt,
                 Error = "",
+                ShimSocket = null,
             },
         });
         try
@@ -198,6 +208,7 @@ public sealed class ContainerRunner(
             logger.LogWarning(e, "unmounting the rootfs of {Id} failed", handle.Container.ShortId);
         }
         handle.SignalExit(status);
+        return true;
     }
 
     private ExitStatus? ReadExitFile(string id) => ShimClient.ReadExitFile(filesystem.ExitFilePath(id));
@@ -225,21 +236,30 @@ public sealed class ContainerRunner(
         var exit = handle.NextExit;
         var stopSignal = Signals.Parse(signal ?? container.Config.StopSignal, Signals.SIGTERM);
         var timeout = timeoutSeconds ?? container.Config.StopTimeout ?? 10;
-        await SignalQuietly(shim, stopSignal, cancellationToken);
+        await SignalQuietly(handle, shim, stopSignal, cancellationToken);
         if (timeout >= 0 && await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(timeout), cancellationToken)) != exit)
-            await SignalQuietly(shim, Signals.SIGKILL, cancellationToken);
+            await SignalQuietly(handle, shim, Signals.SIGKILL, cancellationToken);
         await exit.WaitAsync(cancellationToken);
     }
 
-    private static async Task SignalQuietly(IShimClient shim, int signal, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signals the container; when its shim cannot be reached it is gone (with its container),
+    /// and the exit is recorded from the exit file so waiters are not left hanging.
+    /// </summary>
+    private async Task SignalQuietly(ContainerHandle handle, IShimClient shim, int signal, CancellationToken cancellationToken)
     {
         try
         {
             await shim.KillAsync(signal, cancellationToken);
         }
-        catch (IOException)
+        catch (ConflictException)
         {
-            // The shim is exiting with its container; the monitor records the exit.
+            // Already exited; the monitor records it.
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("shim of container {Id} unreachable: {Message}", handle.Container.ShortId, e.Message);
+            RecordExit(handle, shim, ReadExitFile(handle.Container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
         }
     }
 
@@ -262,7 +282,7 @@ public sealed class ContainerRunner(
     {
         if (!handle.Container.State.Running || handle.Shim is not { } shim) return;
         var exit = handle.NextExit;
-        await SignalQuietly(shim, Signals.SIGKILL, cancellationToken);
+        await SignalQuietly(handle, shim, Signals.SIGKILL, cancellationToken);
         await exit.WaitAsync(cancellationToken);
     }
 
@@ -351,7 +371,12 @@ public sealed class ContainerRunner(
                 continue;
             }
             if (!container.State.Running) continue;
-            var shim = shims.Connect(filesystem.ShimSocketPath(container.Id));
+            if (container.State.ShimSocket is not { } socket)
+            {
+                RecordExit(handle, null, ReadExitFile(container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
+                continue;
+            }
+            var shim = shims.Connect(socket);
             try
             {
                 var state = await shim.StateAsync(cancellationToken);
@@ -361,11 +386,11 @@ public sealed class ContainerRunner(
                     _ = MonitorAsync(handle, shim);
                     continue;
                 }
-                RecordExit(handle, new ExitStatus(state.ExitCode ?? 255, state.FinishedAt ?? DateTimeOffset.UtcNow));
+                RecordExit(handle, null, new ExitStatus(state.ExitCode ?? 255, state.FinishedAt ?? DateTimeOffset.UtcNow));
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
             {
-                RecordExit(handle, ReadExitFile(container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
+                RecordExit(handle, null, ReadExitFile(container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
             }
             if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)
                 await remove(handle);
