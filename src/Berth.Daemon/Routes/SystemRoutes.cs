@@ -40,6 +40,8 @@ internal static class SystemRoutes
                 {
                     ["ApiVersion"] = ApiVersion.Current, ["MinAPIVersion"] = ApiVersion.Minimum, ["Os"] = "linux",
                     ["Arch"] = HostPlatform.Architecture, ["KernelVersion"] = HostPlatform.KernelVersion,
+                    ["GitCommit"] = VersionInfo.GitCommit, ["GoVersion"] = ".NET " + Environment.Version,
+                    ["BuildTime"] = VersionInfo.BuildTime, ["Experimental"] = "false",
                 } },
             ],
             Version = VersionInfo.Version,
@@ -50,6 +52,7 @@ internal static class SystemRoutes
             Os = "linux",
             Arch = HostPlatform.Architecture,
             KernelVersion = HostPlatform.KernelVersion,
+            BuildTime = VersionInfo.BuildTime,
         }, Http.Json.SystemVersion);
 
     private static Task Info(HttpContext context)

@@ -62,6 +62,9 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     public void Delete(string id)
     {
         Release(id);
+        // Never recurse into a mounted rootfs: that would delete through the mount.
+        if (IsMountPoint(RootfsPath(id)))
+            throw new Core.Errors.SystemException($"rootfs of container {id} is still mounted; not removing its directory");
         var dir = Dir(id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
