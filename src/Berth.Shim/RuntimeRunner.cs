@@ -5,7 +5,8 @@ namespace Berth.Shim;
 
 /// <summary>
 /// Runs the OCI runtime's commands (create, start, delete) as children reaped by the
-/// <see cref="Reaper"/>. The runtime logs JSON to BUNDLE/runtime.log; on failure its last
+/// <see cref="Reaper"/>. The runtime logs JSON to RUNTIME-ROOT/ID.log (not into the bundle,
+/// which berthd may remove while `delete` still runs); on failure its last
 /// error line is the message the user should see (e.g. `exec: "nope": executable file not
 /// found in $PATH`), the same place containerd takes it from.
 /// </summary>
@@ -21,7 +22,8 @@ internal sealed class RuntimeRunner
     {
         _reaper = reaper;
         _options = options;
-        _logPath = Path.Combine(options.Bundle, "runtime.log");
+        Directory.CreateDirectory(options.RuntimeRoot);
+        _logPath = Path.Combine(options.RuntimeRoot, options.Id + ".log");
         _runtime = ResolveExecutable(options.Runtime);
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
             _environment.Add($"{e.Key}={e.Value}");
@@ -41,6 +43,9 @@ internal sealed class RuntimeRunner
     public Task<string?> StartAsync(ReadOnlySpan<int> stdio) => RunAsync(["start", _options.Id], stdio);
 
     public Task<string?> DeleteAsync(ReadOnlySpan<int> stdio) => RunAsync(["delete", "--force", _options.Id], stdio);
+
+    /// <summary>Removes the runtime's log once the container is deleted.</summary>
+    public void RemoveLog() => File.Delete(_logPath);
 
     private Task<string?> RunAsync(List<string> args, ReadOnlySpan<int> stdio)
     {

@@ -7,8 +7,8 @@ namespace Berth.Shim;
 
 /// <summary>
 /// A created container and the socket that controls it. Lifecycle: created → start → running
-/// → the init exits (reaped) → output drained → `runtime delete` → exit file → waiters
-/// answered → linger for late requests → the shim exits.
+/// → the init exits (reaped) → output drained → exit file → waiters answered → `runtime
+/// delete` → linger for late requests → the shim exits.
 /// </summary>
 internal sealed class ShimServer(
     ShimOptions options, Reaper reaper, RuntimeRunner runtime, Socket listener,
@@ -49,14 +49,16 @@ internal sealed class ShimServer(
         var code = await initExit.ConfigureAwait(false);
         var finishedAt = DateTime.UtcNow;
         await Task.WhenAny(hub.Drained, Task.Delay(DrainTimeout)).ConfigureAwait(false);
-        // Delete before anyone hears of the exit: berthd may restart the container under the
-        // same ID at once, and `runtime create` would fail while the old state exists.
-        await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false);
         var exit = new ShimExitFile(code, finishedAt, OomKilled: false);
         try { WriteExitFile(exit); }
         catch (IOException e) { Program.LogFailure(options, "writing exit file", e); }
         lock (_lock) _exit = exit;
+        // Report first, clean up after: `docker run --rm` waits on this exit, and the runtime's
+        // delete is not its business. berthd waits for the runtime state to be gone before it
+        // creates the container again.
         _finished.TrySetResult(exit);
+        if (await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false) is null)
+            runtime.RemoveLog();
     }
 
     private void WriteExitFile(ShimExitFile exit)

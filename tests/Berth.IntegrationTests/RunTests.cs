@@ -18,7 +18,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     [Theory]
     [InlineData("exit 0", 0)]
     [InlineData("exit 7", 7)]
-    [InlineData("kill -9 $$", 137)]
+    [InlineData("sleep 10 & kill -9 $!; wait $!", 137)]
     public async Task Run_exits_with_the_containers_code(string script, int expected)
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "sh", "-c", script);

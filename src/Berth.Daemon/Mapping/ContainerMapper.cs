@@ -1,3 +1,4 @@
+using Berth.Core.Errors;
 using Berth.Engine.Containers;
 using Berth.EngineApi.Formatting;
 using Berth.EngineApi.Models;
@@ -13,9 +14,11 @@ internal static class ContainerMapper
     public static CreateContainerRequest ToDomain(string? name, ContainerCreateRequest request)
     {
         var host = request.HostConfig ?? new Api.HostConfig();
+        RefuseUnsupported(host);
         return new CreateContainerRequest(name, ToDomain(request), new ContainerHostConfig
         {
             Binds = host.Binds,
+            Mounts = host.Mounts?.Select(m => new MountRequest(m.Type ?? "", m.Source ?? "", m.Target ?? "", m.ReadOnly, m.BindOptions?.Propagation)).ToList(),
             NetworkMode = string.IsNullOrEmpty(host.NetworkMode) ? "default" : host.NetworkMode,
             RestartPolicy = new Domain.RestartPolicy(string.IsNullOrEmpty(host.RestartPolicy?.Name) ? "no" : host.RestartPolicy.Name, host.RestartPolicy?.MaximumRetryCount ?? 0),
             AutoRemove = host.AutoRemove,
@@ -36,6 +39,24 @@ internal static class ContainerMapper
             PidsLimit = host.PidsLimit,
             Sysctls = host.Sysctls,
         });
+    }
+
+    /// <summary>
+    /// Settings this berthd cannot honour yet are refused, not silently ignored: a user who asks
+    /// for a published port must not get a container without one.
+    /// </summary>
+    private static void RefuseUnsupported(Api.HostConfig host)
+    {
+        if (host.PortBindings is { Count: > 0 } ports && ports.Values.Any(b => b is { Count: > 0 }))
+            throw new InvalidParameterException("publishing ports (-p) is not supported by this berthd yet");
+        if (host.PublishAllPorts)
+            throw new InvalidParameterException("publishing ports (-P) is not supported by this berthd yet");
+        if (host.Init == true)
+            throw new InvalidParameterException("--init is not supported by this berthd yet");
+        if (host.VolumesFrom is { Count: > 0 })
+            throw new InvalidParameterException("--volumes-from is not supported by this berthd yet");
+        if (host.Links is { Count: > 0 })
+            throw new InvalidParameterException("--link is not supported by this berthd yet");
     }
 
     // Members absent from the request JSON arrive as null (source-generated deserialisation of
@@ -125,6 +146,7 @@ internal static class ContainerMapper
             HostConfig = new Api.HostConfig
             {
                 Binds = host.Binds,
+                Mounts = host.Mounts?.Select(m => new Api.Mount { Type = m.Type, Source = m.Source, Target = m.Target, ReadOnly = m.ReadOnly }).ToList(),
                 LogConfig = new Api.LogConfig { Type = host.LogConfig.Type, Config = host.LogConfig.Config ?? new Dictionary<string, string>() },
                 NetworkMode = host.NetworkMode,
                 RestartPolicy = new Api.RestartPolicy { Name = host.RestartPolicy.Name, MaximumRetryCount = host.RestartPolicy.MaximumRetryCount },
@@ -156,7 +178,7 @@ internal static class ContainerMapper
                     ["WorkDir"] = Path.Combine(filesystem.Dir(id), "work"),
                 },
             },
-            Mounts = [],
+            Mounts = MountPoints(container),
             Config = ToApi(container.Config),
             NetworkSettings = new NetworkSettings
             {
@@ -181,8 +203,23 @@ internal static class ContainerMapper
         Status = StatusText(container.State, now),
         HostConfig = new ContainerSummaryHostConfig { NetworkMode = container.HostConfig.NetworkMode },
         NetworkSettings = new ContainerSummaryNetworkSettings { Networks = new Dictionary<string, EndpointSettings>() },
-        Mounts = [],
+        Mounts = MountPoints(container),
     };
+
+    private static List<MountPoint> MountPoints(Container container)
+    {
+        try
+        {
+            return ContainerMounts.Resolve(container.HostConfig).Select(m => new MountPoint
+            {
+                Type = m.Type, Source = m.Source, Destination = m.Destination, Mode = m.Mode, RW = !m.ReadOnly, Propagation = m.Propagation,
+            }).ToList();
+        }
+        catch (BerthException)
+        {
+            return []; // a --mount source removed since create: nothing mounted to report
+        }
+    }
 
     /// <summary>docker's State.String(): "Up 3 seconds", "Exited (0) 2 minutes ago", "Created".</summary>
     public static string StatusText(Domain.ContainerState state, DateTimeOffset now) =>

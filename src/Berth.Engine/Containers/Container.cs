@@ -39,6 +39,7 @@ public sealed record LogConfig(string Type = "json-file", IReadOnlyDictionary<st
 public sealed record ContainerHostConfig
 {
     public IReadOnlyList<string>? Binds { get; init; }
+    public IReadOnlyList<MountRequest>? Mounts { get; init; }
     public string NetworkMode { get; init; } = "default";
     public RestartPolicy RestartPolicy { get; init; } = new();
     public bool AutoRemove { get; init; }
@@ -101,6 +102,8 @@ public sealed record Container
     public required ContainerHostConfig HostConfig { get; init; }
     public required Digest ImageId { get; init; }
     public ContainerState State { get; init; } = new();
+    /// <summary>Set by stop and kill, cleared by start: restart policies leave such a container alone.</summary>
+    public bool ManuallyStopped { get; init; }
     public int RestartCount { get; init; }
 
     public string ShortId => Id[..12];

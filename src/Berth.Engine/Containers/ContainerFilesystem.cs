@@ -66,7 +66,19 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
         if (IsMountPoint(RootfsPath(id)))
             throw new Core.Errors.SystemException($"rootfs of container {id} is still mounted; not removing its directory");
         var dir = Dir(id);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                // The exiting shim may still be writing its last file here.
+                Thread.Sleep(20);
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="path"/> is a mount point (field 5 of /proc/self/mountinfo).</summary>

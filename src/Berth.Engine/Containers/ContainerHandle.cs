@@ -19,6 +19,9 @@ public sealed class ContainerHandle(Container container)
 
     public IShimClient? Shim { get; set; }
 
+    /// <summary>Delay before the next automatic restart (restart policies).</summary>
+    public TimeSpan RestartBackoff { get; set; }
+
     /// <summary>Completes when the container has been removed.</summary>
     public TaskCompletionSource Removed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -28,7 +31,13 @@ public sealed class ContainerHandle(Container container)
         get { lock (_pendingAttach) return _nextExit.Task; }
     }
 
-    public void Update(Func<Container, Container> change) => _container = change(_container);
+    /// <summary>Applies a change atomically: concurrent changes (exit monitor, rename) never lose each other.</summary>
+    public void Update(Func<Container, Container> change)
+    {
+        lock (_updateLock) _container = change(_container);
+    }
+
+    private readonly object _updateLock = new();
 
     /// <summary>Signals waiters of the exit that just happened and arms the next one.</summary>
     public void SignalExit(ExitStatus status)

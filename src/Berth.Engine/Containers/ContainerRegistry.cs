@@ -34,9 +34,13 @@ public sealed class ContainerRegistry : IImageUsage
     /// <summary>Applies a change to the record and persists it.</summary>
     public Container Update(ContainerHandle handle, Func<Container, Container> change)
     {
-        handle.Update(change);
-        _store.Update(handle.Container);
-        return handle.Container;
+        // One writer at a time per container, so the row written is the latest record.
+        lock (handle)
+        {
+            handle.Update(change);
+            _store.Update(handle.Container);
+            return handle.Container;
+        }
     }
 
     public void Remove(ContainerHandle handle)

@@ -34,6 +34,7 @@ public sealed class ContainerRunner(
             if (container.State.Running) throw new NotModifiedException("container already started");
             if (container.State.Status == ContainerStatus.Removing)
                 throw new ConflictException($"container is marked for removal and cannot be started");
+            registry.Update(handle, c => c with { ManuallyStopped = false });
             await StartLockedAsync(handle, cancellationToken);
         }
         catch (BerthException) when (handle.Container.HostConfig.AutoRemove && !handle.Container.State.Running)
@@ -55,6 +56,7 @@ public sealed class ContainerRunner(
         var id = container.Id;
         var image = images.Resolve(container.ImageId.ToString());
         var timer = System.Diagnostics.Stopwatch.StartNew();
+        await WaitForPreviousRunDeletedAsync(id, cancellationToken);
         filesystem.Prepare(container, image.ChainId);
         var mounted = timer.Elapsed;
 
@@ -111,6 +113,32 @@ public sealed class ContainerRunner(
         _ = MonitorAsync(handle, shim);
     }
 
+    /// <summary>
+    /// The shim of the previous run reports the exit before it runs `runtime delete`; creating
+    /// the container again must wait until the runtime's state of that run is gone.
+    /// </summary>
+    private async Task WaitForPreviousRunDeletedAsync(string id, CancellationToken cancellationToken)
+    {
+        var state = Path.Combine(options.RuntimeRoot, id);
+        for (var i = 0; i < 200 && Directory.Exists(state); i++)
+            await Task.Delay(10, cancellationToken);
+    }
+
+    private async Task ForceDeleteRuntimeStateAsync(string id)
+    {
+        if (!Directory.Exists(Path.Combine(options.RuntimeRoot, id))) return;
+        var start = new System.Diagnostics.ProcessStartInfo(options.RuntimePath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "--root", options.RuntimeRoot, "delete", "--force", id }) start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) logger.LogWarning("runtime delete of orphaned container {Id} failed: {Error}", id[..12], stderr.Trim());
+    }
+
     /// <summary>What docker reports for a process that could not be started.</summary>
     public static int ExitCodeForStartError(string message) =>
         message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? 127
@@ -145,7 +173,11 @@ public sealed class ContainerRunner(
                 new BindMount(filesystem.ResolvConfPath(id), "/etc/resolv.conf"),
                 new BindMount(filesystem.HostnamePath(id), "/etc/hostname"),
                 new BindMount(filesystem.HostsPath(id), "/etc/hosts"),
+                .. UserMounts(host),
             ],
+            NetworkNamespacePath = NetworkNamespaceOf(host.NetworkMode),
+            // Namespace sysctls are set only in a namespace of the container's own.
+            NetworkIsPrivate = host.NetworkMode != "host" && !host.NetworkMode.StartsWith("container:", StringComparison.Ordinal),
             CgroupsPath = $"{options.CgroupParent}/{id}",
             Memory = host.Memory,
             MemorySwap = host.MemorySwap,
@@ -154,6 +186,29 @@ public sealed class ContainerRunner(
             PidsLimit = host.PidsLimit ?? 0,
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
         };
+    }
+
+    /// <summary>Bind mounts the user asked for; a missing -v source directory is created, as docker does.</summary>
+    private static IEnumerable<BindMount> UserMounts(ContainerHostConfig host)
+    {
+        var binds = host.Binds?.Count ?? 0;
+        var index = 0;
+        foreach (var mount in ContainerMounts.Resolve(host))
+        {
+            if (index++ < binds && !File.Exists(mount.Source)) Directory.CreateDirectory(mount.Source);
+            yield return new BindMount(mount.Source, mount.Destination, mount.ReadOnly, mount.Propagation);
+        }
+    }
+
+    /// <summary>host: berthd's own namespace; container:NAME: that running container's; otherwise a new one.</summary>
+    private string? NetworkNamespaceOf(string mode)
+    {
+        if (mode == "host") return $"/proc/{Environment.ProcessId}/ns/net";
+        if (!mode.StartsWith("container:", StringComparison.Ordinal)) return null;
+        var other = registry.Resolve(mode["container:".Length..]).Container;
+        if (!other.State.Running || other.State.Pid == 0)
+            throw new ConflictException($"cannot join network of a non running container: {other.Id}");
+        return $"/proc/{other.State.Pid}/ns/net";
     }
 
     /// <summary>Waits for the container's exit and records it; the one place exits are applied.</summary>
@@ -170,6 +225,11 @@ public sealed class ContainerRunner(
             status = ReadExitFile(handle.Container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow);
         }
         if (!RecordExit(handle, shim, status)) return;
+        if (ShouldRestart(handle.Container))
+        {
+            await RestartAfterExitAsync(handle);
+            return;
+        }
         if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)
         {
             try
@@ -180,6 +240,57 @@ public sealed class ContainerRunner(
             {
                 logger.LogWarning(e, "auto-remove of container {Id} failed", handle.Container.ShortId);
             }
+        }
+    }
+
+    /// <summary>Docker's restart policies: always, unless-stopped, on-failure[:max]; never after stop or kill.</summary>
+    private static bool ShouldRestart(Container container)
+    {
+        if (container.ManuallyStopped) return false;
+        var policy = container.HostConfig.RestartPolicy;
+        return policy.Name switch
+        {
+            "always" or "unless-stopped" => true,
+            "on-failure" => container.State.ExitCode != 0
+                && (policy.MaximumRetryCount == 0 || container.RestartCount < policy.MaximumRetryCount),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Restarts after an exit with docker's back-off: 100 ms doubling per quick failure, reset
+    /// when the previous run lasted at least 10 s. Shows "restarting" meanwhile.
+    /// </summary>
+    private async Task RestartAfterExitAsync(ContainerHandle handle)
+    {
+        var state = handle.Container.State;
+        var ranFor = (state.FinishedAt ?? DateTimeOffset.UtcNow) - (state.StartedAt ?? DateTimeOffset.UtcNow);
+        handle.RestartBackoff = ranFor >= TimeSpan.FromSeconds(10) ? TimeSpan.FromMilliseconds(100)
+            : handle.RestartBackoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100)
+            : TimeSpan.FromTicks(Math.Min(handle.RestartBackoff.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+        registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Restarting } });
+        await Task.Delay(handle.RestartBackoff);
+        await handle.Lock.WaitAsync();
+        try
+        {
+            var container = handle.Container;
+            if (handle.Removed.Task.IsCompleted || container.State.Running) return;
+            if (container.ManuallyStopped || container.State.Status != ContainerStatus.Restarting)
+            {
+                registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Exited } });
+                return;
+            }
+            registry.Update(handle, c => c with { RestartCount = c.RestartCount + 1 });
+            await StartLockedAsync(handle, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("restarting container {Id} failed: {Message}", handle.Container.ShortId, e.Message);
+            registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Exited } });
+        }
+        finally
+        {
+            handle.Lock.Release();
         }
     }
 
@@ -227,6 +338,12 @@ public sealed class ContainerRunner(
         await handle.Lock.WaitAsync(cancellationToken);
         try
         {
+            registry.Update(handle, c => c with { ManuallyStopped = true });
+            if (handle.Container.State.Status == ContainerStatus.Restarting)
+            {
+                registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Exited } });
+                return;
+            }
             await StopLockedAsync(handle, timeoutSeconds, signal, cancellationToken);
         }
         finally
@@ -279,6 +396,7 @@ public sealed class ContainerRunner(
         if (!container.State.Running || handle.Shim is not { } shim)
             throw new ConflictException($"Cannot kill container: {idOrName}: Container {container.Id} is not running");
         var exit = handle.NextExit;
+        registry.Update(handle, c => c with { ManuallyStopped = true });
         await shim.KillAsync(number, cancellationToken);
         // Docker returns once a SIGKILL has taken effect, so `kill` then `inspect` says exited.
         if (number == Signals.SIGKILL)
@@ -301,9 +419,12 @@ public sealed class ContainerRunner(
         try
         {
             if (handle.Container.State.Running)
+            {
+                registry.Update(handle, c => c with { ManuallyStopped = true });
                 await StopLockedAsync(handle, timeoutSeconds, signal, cancellationToken);
+            }
+            registry.Update(handle, c => c with { ManuallyStopped = false, RestartCount = 0 });
             await StartLockedAsync(handle, cancellationToken);
-            registry.Update(handle, c => c with { RestartCount = 0 });
         }
         finally
         {
@@ -398,6 +519,9 @@ public sealed class ContainerRunner(
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
             {
+                // The shim is gone. Its container must not outlive it unseen: the runtime kills
+                // and deletes whatever is left of it.
+                await ForceDeleteRuntimeStateAsync(container.Id);
                 RecordExit(handle, null, ReadExitFile(container.Id) ?? new ExitStatus(255, DateTimeOffset.UtcNow));
             }
             if (handle.Container.HostConfig.AutoRemove && AutoRemove is { } remove)

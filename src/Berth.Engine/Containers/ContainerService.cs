@@ -37,6 +37,9 @@ public sealed partial class ContainerService
         var name = request.Name is { Length: > 0 } given ? ValidateName(given) : null;
         if (string.IsNullOrEmpty(request.Config.Image))
             throw new InvalidParameterException("Config cannot be empty in order to create a container");
+        ContainerMounts.Resolve(request.HostConfig);
+        ValidateNetworkMode(request.HostConfig.NetworkMode);
+        ValidateRestartPolicy(request.HostConfig);
         var image = ResolveImage(request.Config.Image);
         var config = ConfigMerger.Merge(request.Config, ImageDefaultsOf(image));
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -76,6 +79,31 @@ public sealed partial class ContainerService
         {
             _createLock.Release();
         }
+    }
+
+    /// <summary>Until the networking work lands: bridge/default/none give a private loopback-only namespace; host and container:NAME share one.</summary>
+    private void ValidateNetworkMode(string mode)
+    {
+        if (mode is "" or "default" or "bridge" or "none" or "host") return;
+        if (mode.StartsWith("container:", StringComparison.Ordinal))
+        {
+            _registry.Resolve(mode["container:".Length..]);
+            return;
+        }
+        throw new NotFoundException($"network {mode} not found");
+    }
+
+    private static void ValidateRestartPolicy(ContainerHostConfig host)
+    {
+        var policy = host.RestartPolicy;
+        if (policy.Name is not ("" or "no" or "always" or "unless-stopped" or "on-failure"))
+            throw new InvalidParameterException($"invalid restart policy '{policy.Name}'");
+        if (policy.MaximumRetryCount != 0 && policy.Name != "on-failure")
+            throw new InvalidParameterException($"maximum retry count cannot be used with restart policy '{policy.Name}'");
+        if (policy.MaximumRetryCount < 0)
+            throw new InvalidParameterException("maximum retry count cannot be negative");
+        if (host.AutoRemove && policy.Name is "always" or "unless-stopped" or "on-failure")
+            throw new InvalidParameterException("can't create 'AutoRemove' container with restart policy");
     }
 
     private Image ResolveImage(string name)
