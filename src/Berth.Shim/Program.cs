@@ -75,6 +75,7 @@ internal static class Program
         {
             // Leave nothing behind: a half-created container would block the next create.
             await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false);
+            runtime.RemoveLog();
             listener.Dispose();
             File.Delete(options.Socket);
             Report(new ShimLaunchResult(Error: error));
