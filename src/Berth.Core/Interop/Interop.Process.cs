@@ -193,6 +193,18 @@ public static unsafe partial class Libc
         return Poll(&pfd, 1, 0) > 0;
     }
 
+    public const short POLLHUP = 0x10;
+
+    /// <summary>
+    /// True when the peer of a unix stream socket has closed both directions. A peer that only
+    /// shut down its writes gives EOF on reads but no POLLHUP: this tells the two apart.
+    /// </summary>
+    public static bool IsHungUp(int fd)
+    {
+        var pfd = new PollFd { Fd = fd, Events = 0 };
+        return Poll(&pfd, 1, 0) > 0 && (pfd.Revents & POLLHUP) != 0;
+    }
+
     /// <summary>Wall-clock time with nanoseconds (DateTime stops at 100 ns; docker's logs carry ns).</summary>
     public static Timespec RealTimeNow()
     {

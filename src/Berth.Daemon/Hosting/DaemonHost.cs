@@ -96,6 +96,8 @@ public static class DaemonHost
         ImageRoutes.Map(app);
         ContainerRoutes.Map(app);
         AttachRoutes.Map(app);
+        // dockerd answers unknown routes with a JSON error, which clients print.
+        app.MapFallback(context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
 
         await app.Services.GetRequiredService<ContainerRunner>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);

@@ -17,27 +17,25 @@ public sealed class DataRootLock : IDisposable
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n");
-            stream.Write(pid);
-            stream.Flush();
+            // The owner's pid lives beside the lock: the locked file cannot be read by the loser.
+            File.WriteAllText(OwnerPath(dataRoot), Environment.ProcessId + "\n");
             return new DataRootLock(stream);
         }
         catch (IOException)
         {
-            var owner = TryReadOwner(path);
+            var owner = TryReadOwner(OwnerPath(dataRoot));
             throw new InvalidOperationException(
                 $"data root {dataRoot} is in use by another berthd{(owner is null ? "" : $" (pid {owner})")}; stop it or use --data-root");
         }
     }
 
+    private static string OwnerPath(string dataRoot) => Path.Combine(dataRoot, "berthd.pid");
+
     private static string? TryReadOwner(string path)
     {
         try
         {
-            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var text = new StreamReader(reader);
-            return text.ReadLine()?.Trim();
+            return File.ReadAllText(path).Trim();
         }
         catch (IOException)
         {

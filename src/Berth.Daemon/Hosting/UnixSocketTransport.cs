@@ -70,6 +70,7 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
     {
         private readonly Socket _socket;
         private readonly NetworkStream _stream;
+        private static readonly TimeSpan HangupPollInterval = TimeSpan.FromMilliseconds(500);
         private readonly CancellationTokenSource _closed = new();
 
         public Connection(Socket socket, EndPoint endpoint, string id)
@@ -83,6 +84,30 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
                 PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)),
                 new ClosingWriter(PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true)), this));
             ConnectionClosed = _closed.Token;
+            _ = WatchForHangupAsync();
+        }
+
+        /// <summary>
+        /// A half-closed peer may still read; one that closed completely (POLLHUP) is gone, and
+        /// requests waiting on it (attach, wait, logs -f) must learn so even when nothing is written.
+        /// </summary>
+        private async Task WatchForHangupAsync()
+        {
+            try
+            {
+                while (!_closed.IsCancellationRequested)
+                {
+                    await Task.Delay(HangupPollInterval, _closed.Token);
+                    if (Berth.Core.Interop.Libc.IsHungUp((int)_socket.Handle))
+                    {
+                        SignalClosed();
+                        return;
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+            }
         }
 
         public override string ConnectionId { get; set; }

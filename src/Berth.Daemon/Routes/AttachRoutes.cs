@@ -24,10 +24,9 @@ internal static class AttachRoutes
         var stdin = context.QueryBool("stdin");
         var stdout = context.QueryBool("stdout");
         var stderr = context.QueryBool("stderr");
-        // Not linked to RequestAborted: the docker CLI half-closes its side at once when it sends
-        // no stdin, and Kestrel reports that as an aborted request; the output must still flow.
-        // A client that is really gone shows up as a failed write.
-        using var lifetime = new CancellationTokenSource();
+        // RequestAborted means the client is really gone: the unix transport does not treat the
+        // half-close docker clients do at once (no stdin) as the end of the connection.
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var attaching = runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token);
 
         var contentType = handle.Container.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";

@@ -82,6 +82,8 @@ internal static class ImageRoutes
         var registry = context.Service<ContainerRegistry>();
         var images = context.Service<IImageService>().List();
         var filters = context.Filters();
+        foreach (var key in filters.Keys)
+            if (key is not ("dangling" or "label" or "reference")) throw new InvalidParameterException($"invalid filter '{key}'");
         var summaries = images
             .Where(image => MatchesFilters(image, filters))
             .OrderByDescending(image => image.Config.Created)

@@ -9,6 +9,18 @@ public static class ContainerFilters
     private static readonly HashSet<string> Known = ["status", "label", "name", "id", "exited", "ancestor"];
     private static readonly HashSet<string> Statuses = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
 
+    /// <summary>Refuses unknown filters before any container is looked at, as dockerd does.</summary>
+    public static void Validate(IReadOnlyDictionary<string, IReadOnlyList<string>> filters)
+    {
+        foreach (var (key, values) in filters)
+        {
+            if (!Known.Contains(key)) throw new InvalidParameterException($"invalid filter '{key}'");
+            if (key == "status")
+                foreach (var value in values)
+                    if (!Statuses.Contains(value)) throw new InvalidParameterException($"invalid filter 'status={value}'");
+        }
+    }
+
     public static bool Matches(Container container, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, IImageService images)
     {
         foreach (var (key, values) in filters)

@@ -140,6 +140,7 @@ public sealed partial class ContainerService
     /// <summary>GET /containers/json: newest first; running only unless <paramref name="all"/>; docker's filters.</summary>
     public IReadOnlyList<Container> List(bool all, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, int limit = -1)
     {
+        ContainerFilters.Validate(filters);
         var result = _registry.All.Select(h => h.Container)
             .Where(c => all || c.State.Running || filters.ContainsKey("status") || filters.ContainsKey("exited"))
             .Where(c => ContainerFilters.Matches(c, filters, _images))
