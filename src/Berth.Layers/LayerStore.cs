@@ -101,7 +101,8 @@ public sealed class LayerStore : ILayerStore
     /// <summary>Unpacks into <paramref name="diff"/>, hashing the uncompressed tar as it streams.</summary>
     private static async Task<(Digest DiffId, long Size)> UnpackAsync(Stream archive, string diff, CancellationToken cancellationToken)
     {
-        await using var tar = await Decompression.OpenAsync(archive, cancellationToken);
+        var (_, decompressed) = await Compression.OpenDecompressedAsync(archive, cancellationToken, leaveOpen: true);
+        await using var tar = decompressed;
         using var digesting = new DigestingStream(tar, leaveOpen: true);
         // TarReader reads 512-byte headers; buffering above the hash keeps hashing in large chunks.
         await using var buffered = new BufferedStream(digesting, 128 * 1024);

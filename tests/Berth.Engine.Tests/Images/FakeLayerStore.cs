@@ -1,3 +1,4 @@
+using Berth.Layers.Archive;
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using Berth.Core.Digests;

@@ -1,3 +1,4 @@
+using Berth.Layers.Archive;
 using System.Text.Json;
 using Berth.Content;
 using Berth.Core.Digests;

@@ -1,3 +1,4 @@
+using Berth.Layers.Archive;
 using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;

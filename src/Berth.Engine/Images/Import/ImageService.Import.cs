@@ -1,3 +1,4 @@
+using Berth.Layers.Archive;
 using Berth.Content;
 using Berth.Core.Digests;
 using Berth.Core.Errors;

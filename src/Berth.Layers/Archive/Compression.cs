@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Berth.Core.Errors;
 
-namespace Berth.Engine.Images.Archive;
+namespace Berth.Layers.Archive;
 
 /// <summary>
 /// Detects a tar's compression from its magic bytes (as docker's archive.DetectCompression does)
