@@ -132,6 +132,46 @@ public sealed class DaemonCrashTests
     }
 }
 
+/// <summary>A --rm container whose exit berthd missed is removed by the next berthd, as dockerd does on restore.</summary>
+public sealed class DaemonCrashAutoRemoveTests
+{
+    [Fact(Skip = "bug: on restart berthd keeps a --rm (AutoRemove) container that exited while it was down; dockerd's restore removes it")]
+    public async Task An_auto_remove_container_that_exited_while_berthd_was_down_is_removed()
+    {
+        await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
+        var name = DaemonFixture.UniqueName("autorm-crash");
+        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' USR1; while true; do sleep 0.1; done");
+        var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
+
+        await daemon.KillHardAsync();
+        Assert.Equal(0, Interop.Kill(pid, 10));
+        Assert.True(await DaemonExtensions.EventuallyAsync(() => Task.FromResult(!OwnDaemon.ProcessExists(pid))), "the container did not exit");
+
+        await daemon.StartAsync();
+        Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await daemon.Berth("inspect", name)).ExitCode != 0),
+            "the --rm container is still there: " + (await daemon.Berth("ps", "-a")).Stdout);
+        Assert.Equal("", await daemon.Ok("ps", "-aq", "--filter", "name=" + name));
+    }
+
+    [Fact]
+    public async Task An_adopted_auto_remove_container_is_removed_when_it_stops()
+    {
+        await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
+        var name = DaemonFixture.UniqueName("autorm-adopted");
+        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
+
+        await daemon.KillHardAsync();
+        await daemon.StartAsync();
+        Assert.Equal(pid, (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32());
+
+        Assert.Equal(name + "\n", await daemon.Ok("stop", name));
+        Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await daemon.Berth("inspect", name)).ExitCode != 0),
+            "the adopted --rm container was not removed after it stopped");
+        Assert.False(OwnDaemon.ProcessExists(pid));
+    }
+}
+
 /// <summary>berthd stopped with SIGTERM leaves its containers running.</summary>
 public sealed class DaemonShutdownTests
 {
