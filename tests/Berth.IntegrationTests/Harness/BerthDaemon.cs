@@ -124,14 +124,39 @@ public sealed class BerthDaemon : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        try
         {
-            var ids = await Berth("ps", "-aq", "--no-trunc");
-            foreach (var id in ids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                await Berth("rm", "-f", id);
-            await StopAsync();
+            if (_process is { HasExited: false })
+            {
+                var ids = await Berth("ps", "-aq", "--no-trunc");
+                foreach (var id in ids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    try
+                    {
+                        await ProcessRunner.RunAsync(BerthPath, ["rm", "-f", id], new Dictionary<string, string> { ["BERTH_HOST"] = Host }, timeout: TimeSpan.FromSeconds(20));
+                    }
+                    catch (TimeoutException)
+                    {
+                        // A wedged container: the cleanup below kills what is left.
+                    }
+                }
+                await StopAsync();
+            }
         }
-        await Cleanup.RemoveTreeAsync(Root, CgroupParent);
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // berthd does not answer or does not stop: kill it, and let the cleanup end its containers.
+            if (_process is { HasExited: false } process)
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
+            _process = null;
+        }
+        finally
+        {
+            await Cleanup.RemoveTreeAsync(Root, CgroupParent);
+        }
     }
 
     private static string FindBinDir()

@@ -28,8 +28,8 @@ public static class ProcessRunner
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null) await stdin.CopyToAsync(process.StandardInput.BaseStream);
-        process.StandardInput.Close();
+        // Fed on its own, so a program that never reads its stdin (or hangs) still meets the timeout.
+        var feed = FeedAsync(stdin, process.StandardInput);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {
@@ -38,8 +38,29 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
+            await feed;
             throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time");
         }
+        await feed;
         return new CommandResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task FeedAsync(Stream? stdin, StreamWriter input)
+    {
+        try
+        {
+            if (stdin is not null) await stdin.CopyToAsync(input.BaseStream);
+        }
+        catch (IOException)
+        {
+            // The program exited (or was killed) without reading all of it.
+        }
+        try
+        {
+            input.Close();
+        }
+        catch (IOException)
+        {
+        }
     }
 }

@@ -1,0 +1,243 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Berth.IntegrationTests.Harness;
+
+namespace Berth.IntegrationTests;
+
+/// <summary>
+/// Bad requests over the raw Engine API: docker's status codes and {"message": ...} bodies,
+/// version prefixes, and a daemon that keeps answering /_ping after each.
+/// </summary>
+public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>, IDisposable
+{
+    private BerthDaemon Daemon => fixture.Daemon;
+    private readonly HttpClient _http = fixture.Daemon.CreateHttpClient();
+
+    public void Dispose() => _http.Dispose();
+
+    private static string Name(string prefix) => DaemonFixture.UniqueName(prefix);
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>Asserts the status, that the body is {"message": ...} JSON, and returns the message.</summary>
+    private static async Task<string> ExpectError(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var document = JsonDocument.Parse(body);
+        Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
+        var message = document.RootElement.GetProperty("message").GetString();
+        Assert.False(string.IsNullOrEmpty(message));
+        return message!;
+    }
+
+    private async Task AssertPingAsync()
+    {
+        using var ping = await _http.GetAsync("/_ping");
+        Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        Assert.Equal("OK", await ping.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> CreateAsync(string name, string cmd = "sleep 300")
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["Image"] = "busybox",
+            ["Cmd"] = cmd.Split(' '),
+        });
+        using var response = await _http.PostAsync($"/containers/create?name={name}", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.GetProperty("Id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Unknown_image_is_404_no_such_image()
+    {
+        var image = Name("nosuchimage");
+        using (var create = await _http.PostAsync("/containers/create", Json($$"""{"Image": "{{image}}"}""")))
+            Assert.StartsWith($"No such image: {image}", await ExpectError(create, HttpStatusCode.NotFound));
+        using (var inspect = await _http.GetAsync($"/images/{image}/json"))
+            Assert.StartsWith($"No such image: {image}", await ExpectError(inspect, HttpStatusCode.NotFound)); // dockerd adds ":latest"
+        using (var remove = await _http.DeleteAsync($"/images/{image}"))
+            Assert.StartsWith($"No such image: {image}", await ExpectError(remove, HttpStatusCode.NotFound));
+        await AssertPingAsync();
+
+        // The CLIs say the same.
+        var berth = await Daemon.Berth("create", image);
+        Assert.Equal(125, berth.ExitCode);
+        var docker = await Daemon.Docker("image", "inspect", image);
+        Assert.Equal(1, docker.ExitCode);
+        Assert.Contains($"No such image: {image}", docker.Stderr);
+        await AssertPingAsync();
+    }
+
+    [Theory]
+    [InlineData("GET", "/containers/{0}/json")]
+    [InlineData("POST", "/containers/{0}/start")]
+    [InlineData("POST", "/containers/{0}/stop")]
+    [InlineData("POST", "/containers/{0}/kill")]
+    [InlineData("POST", "/containers/{0}/wait")]
+    [InlineData("DELETE", "/containers/{0}")]
+    [InlineData("GET", "/containers/{0}/logs?stdout=1")]
+    [InlineData("POST", "/containers/{0}/rename?name=whatever")]
+    public async Task Unknown_container_is_404_no_such_container(string method, string path)
+    {
+        var name = Name("nosuchcontainer");
+        using var request = new HttpRequestMessage(new HttpMethod(method), string.Format(path, name));
+        using var response = await _http.SendAsync(request);
+        Assert.Equal($"No such container: {name}", await ExpectError(response, HttpStatusCode.NotFound));
+        await AssertPingAsync();
+    }
+
+    [Fact]
+    public async Task Name_in_use_is_409_naming_the_container()
+    {
+        var name = Name("taken");
+        var id = await CreateAsync(name);
+        using var response = await _http.PostAsync($"/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["true"]}"""));
+        var message = await ExpectError(response, HttpStatusCode.Conflict);
+        Assert.Contains($"\"/{name}\"", message);
+        Assert.Contains(id, message);
+        Assert.Contains("already in use", message);
+        await AssertPingAsync();
+
+        var docker = await Daemon.Docker("create", "--name", name, "busybox");
+        Assert.NotEqual(0, docker.ExitCode);
+        Assert.Contains("Conflict", docker.Stderr);
+        Assert.Contains(name, docker.Stderr);
+        await Daemon.Berth("rm", name);
+    }
+
+    [Theory]
+    [InlineData("{\"Image\": \"busybox\", ")]
+    [InlineData("not json at all")]
+    [InlineData("{\"Image\": \"busybox\", \"Cmd\": 42}")]
+    [InlineData("[1, 2, 3]")]
+    public async Task Malformed_json_to_create_is_400(string body)
+    {
+        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body));
+        await ExpectError(response, HttpStatusCode.BadRequest);
+        await AssertPingAsync();
+    }
+
+    [Fact]
+    public async Task Invalid_container_name_is_400()
+    {
+        using var response = await _http.PostAsync("/containers/create?name=bad%20name!", Json("""{"Image": "busybox"}"""));
+        Assert.Contains("Invalid container name", await ExpectError(response, HttpStatusCode.BadRequest));
+        await AssertPingAsync();
+    }
+
+    [Fact]
+    public async Task Removing_a_running_container_without_force_is_409()
+    {
+        var name = Name("running");
+        var id = await CreateAsync(name);
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+
+        using (var remove = await _http.DeleteAsync($"/containers/{name}"))
+        {
+            var message = await ExpectError(remove, HttpStatusCode.Conflict);
+            Assert.Contains("running container", message.Replace("container is running", "running container"));
+            // dockerd 20.10 names the container by ID, 25+ by name.
+            Assert.True(message.Contains(id) || message.Contains(name), message);
+        }
+        await AssertPingAsync();
+        using (var inspect = await _http.GetAsync($"/containers/{name}/json"))
+        {
+            using var document = JsonDocument.Parse(await inspect.Content.ReadAsStringAsync());
+            Assert.True(document.RootElement.GetProperty("State").GetProperty("Running").GetBoolean());
+        }
+
+        using (var again = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        using (var force = await _http.DeleteAsync($"/containers/{name}?force=1"))
+            Assert.Equal(HttpStatusCode.NoContent, force.StatusCode);
+        using (var gone = await _http.GetAsync($"/containers/{name}/json"))
+            await ExpectError(gone, HttpStatusCode.NotFound);
+        await AssertPingAsync();
+    }
+
+    [Theory]
+    [InlineData("/v1.24/version")]
+    [InlineData("/v1.47/version")]
+    [InlineData("/version")]
+    [InlineData("/v1.24/containers/json?all=1")]
+    [InlineData("/v1.47/containers/json?all=1")]
+    [InlineData("/v1.24/images/json")]
+    [InlineData("/v1.47/images/json")]
+    [InlineData("/v1.40/_ping")]
+    public async Task Supported_versioned_paths_work(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        Assert.Equal("1.47", response.Headers.GetValues("Api-Version").Single());
+        if (path.Contains("/version"))
+        {
+            using var document = JsonDocument.Parse(body);
+            Assert.Equal("1.47", document.RootElement.GetProperty("ApiVersion").GetString());
+            Assert.Equal("1.24", document.RootElement.GetProperty("MinAPIVersion").GetString());
+        }
+        else if (path.Contains("/json"))
+        {
+            using var document = JsonDocument.Parse(body);
+            Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
+        }
+    }
+
+    [Fact]
+    public async Task Old_api_version_creates_and_runs_containers()
+    {
+        var name = Name("v124");
+        using (var create = await _http.PostAsync($"/v1.24/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["sh", "-c", "exit 2"]}""")))
+            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        using (var start = await _http.PostAsync($"/v1.24/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        using (var wait = await _http.PostAsync($"/v1.24/containers/{name}/wait", null))
+        {
+            using var document = JsonDocument.Parse(await wait.Content.ReadAsStringAsync());
+            Assert.Equal(2, document.RootElement.GetProperty("StatusCode").GetInt32());
+        }
+        using (var remove = await _http.DeleteAsync($"/v1.24/containers/{name}"))
+            Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/v1.99/version", "too new")]
+    [InlineData("/v1.99/containers/json", "too new")]
+    [InlineData("/v1.48/info", "too new")]
+    [InlineData("/v1.12/version", "too old")]
+    public async Task Unsupported_api_versions_are_400(string path, string why)
+    {
+        using var response = await _http.GetAsync(path);
+        var message = await ExpectError(response, HttpStatusCode.BadRequest);
+        Assert.Contains(why, message);
+        await AssertPingAsync();
+    }
+
+    [Fact]
+    public async Task Unknown_route_is_404_json()
+    {
+        using var response = await _http.GetAsync("/v1.47/no/such/route");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await AssertPingAsync();
+    }
+
+    [Fact]
+    public async Task Ping_answers_ok_with_docker_headers()
+    {
+        using var ping = await _http.GetAsync("/_ping");
+        Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        Assert.Equal("OK", await ping.Content.ReadAsStringAsync());
+        Assert.Equal("1.47", ping.Headers.GetValues("Api-Version").Single());
+        Assert.Equal("linux", ping.Headers.GetValues("Ostype").Single());
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/_ping"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+    }
+}
