@@ -186,13 +186,16 @@ internal sealed class ShimServer(
         // The ok line goes out under the hub's lock, so no output frame can precede it.
         hub.Add(sink, ShimCodec.WriteResponse(new ShimResponse(Ok: true)));
         var input = req.Stdin == true ? stdin : null;
-        _ = PumpStdinAsync(connection, input, rest);
+        // A dedicated thread: writes to the container's stdin block while it does not read (or
+        // has not started yet), and must never hold a pool thread the socket server needs.
+        var pump = new Thread(() => PumpStdin(connection, input, rest)) { IsBackground = true, Name = "stdin" };
+        pump.Start();
         await sink.Done.ConfigureAwait(false);
         try { connection.Shutdown(SocketShutdown.Both); }
         catch (SocketException) { }
     }
 
-    private async Task PumpStdinAsync(Socket connection, StdinSink? input, ReadOnlyMemory<byte> rest)
+    private void PumpStdin(Socket connection, StdinSink? input, ReadOnlyMemory<byte> rest)
     {
         try
         {
@@ -200,12 +203,12 @@ internal sealed class ShimServer(
             var buffer = new byte[4096];
             while (true)
             {
-                var n = await connection.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                var n = connection.Receive(buffer, SocketFlags.None);
                 if (n == 0) break;
                 input?.Write(buffer.AsSpan(0, n));
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The connection is gone: for stdin that is the same as the client closing it.
         }

@@ -117,7 +117,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
         Assert.Equal(busybox, (await Ok("image", "inspect", "--format", "{{.Id}}", "busybox")).Trim());
     }
 
-    [Fact(Skip = "bug: GET /images/json?filters={\"reference\":…} keeps every tag of a matching image in RepoTags, so `images REPO` also lists the image's other names")]
+    [Fact]
     public async Task Images_with_a_repository_lists_only_that_repository()
     {
         var repo = Name("only");
@@ -670,7 +670,7 @@ public abstract partial class CliFlows
     /// because berth-shim blocks writing the attached stdin into the not-yet-started container's
     /// stdin pipe, and the start never reaches runc.
     /// </summary>
-    [Fact(Skip = "bug: run -i with 4 MiB of stdin can deadlock before start: berth-shim blocks writing stdin into the pipe of a container that is not started yet; container stays Created")]
+    [Fact]
     public async Task Big_stdin_arrives_whole()
     {
         var payload = new byte[4 * 1024 * 1024];

@@ -135,7 +135,7 @@ public sealed class DaemonCrashTests
 /// <summary>A --rm container whose exit berthd missed is removed by the next berthd, as dockerd does on restore.</summary>
 public sealed class DaemonCrashAutoRemoveTests
 {
-    [Fact(Skip = "bug: on restart berthd keeps a --rm (AutoRemove) container that exited while it was down; dockerd's restore removes it")]
+    [Fact]
     public async Task An_auto_remove_container_that_exited_while_berthd_was_down_is_removed()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
@@ -221,7 +221,7 @@ public sealed class DataRootLockTests(DaemonFixture fixture) : IClassFixture<Dae
         Assert.False(File.Exists(Path.Combine(otherExec, "berth.sock")));
     }
 
-    [Fact(Skip = "bug: the data-root lock message never names the owning berthd's pid (reading berth.lock fails while the owner holds its flock)")]
+    [Fact]
     public async Task The_refusal_names_the_owning_pid()
     {
         var daemon = fixture.Daemon;

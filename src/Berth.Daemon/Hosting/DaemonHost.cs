@@ -99,7 +99,7 @@ public static class DaemonHost
         // dockerd answers unknown routes with a JSON error, which clients print.
         app.MapFallback(context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
 
-        await app.Services.GetRequiredService<ContainerRunner>().RecoverAsync(cancellationToken);
+        await app.Services.GetRequiredService<ContainerService>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         foreach (var socket in sockets)
             File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);

@@ -87,7 +87,7 @@ internal static class ImageRoutes
         var summaries = images
             .Where(image => MatchesFilters(image, filters))
             .OrderByDescending(image => image.Config.Created)
-            .Select(image => ImageMapper.ToSummary(image, registry.ContainersUsing(image.Id).Count))
+            .Select(image => ImageMapper.ToSummary(NarrowToReference(image, filters), registry.ContainersUsing(image.Id).Count))
             .ToList();
         return context.WriteJsonAsync(summaries, Http.Json.ListImageSummary);
     }
@@ -108,6 +108,12 @@ internal static class ImageRoutes
         }
         return true;
     }
+
+    /// <summary>With a reference filter dockerd lists only the matching tags of each image.</summary>
+    private static Image NarrowToReference(Image image, IReadOnlyDictionary<string, IReadOnlyList<string>> filters) =>
+        filters.TryGetValue("reference", out var patterns) && patterns.Count > 0
+            ? image with { RepoTags = image.RepoTags.Where(tag => patterns.Any(p => ReferenceMatches(tag, p))).ToList() }
+            : image;
 
     private static bool LabelMatches(IReadOnlyDictionary<string, string>? labels, string filter)
     {

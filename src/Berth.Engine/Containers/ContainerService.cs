@@ -32,6 +32,9 @@ public sealed partial class ContainerService
 
     public ContainerFilesystem Filesystem => _filesystem;
 
+    /// <summary>Re-adopts containers after a daemon start (through this service, so auto-remove is wired).</summary>
+    public Task RecoverAsync(CancellationToken cancellationToken) => _runner.RecoverAsync(cancellationToken);
+
     public async Task<Container> CreateAsync(CreateContainerRequest request, CancellationToken cancellationToken)
     {
         var name = request.Name is { Length: > 0 } given ? ValidateName(given) : null;
