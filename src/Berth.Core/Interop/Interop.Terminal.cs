@@ -63,4 +63,45 @@ public static unsafe partial class Libc
             throw new IOException("console socket: message carried no file descriptor");
         return *(int*)(control + sizeof(CmsgHdr));
     }
+
+    private const nuint TIOCGWINSZ = 0x5413;
+    private const int TCSANOW = 0;
+
+    /// <summary>The terminal's size (TIOCGWINSZ), or null when <paramref name="fd"/> is not a terminal.</summary>
+    public static (int Rows, int Columns)? GetWindowSize(int fd)
+    {
+        WinSize ws;
+        return Ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.Rows > 0 ? (ws.Rows, ws.Columns) : null;
+    }
+
+    /// <summary>struct termios as glibc lays it out on Linux (60 bytes; kept opaque).</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
+    public struct Termios { }
+
+    [LibraryImport(Name, EntryPoint = "tcgetattr", SetLastError = true)]
+    private static partial int TcGetAttr(int fd, Termios* termios);
+
+    [LibraryImport(Name, EntryPoint = "tcsetattr", SetLastError = true)]
+    private static partial int TcSetAttr(int fd, int action, Termios* termios);
+
+    [LibraryImport(Name, EntryPoint = "cfmakeraw")]
+    private static partial void CfMakeRaw(Termios* termios);
+
+    /// <summary>
+    /// Puts a terminal in raw mode (no echo, no line editing, no signals from keys: they go to
+    /// the container's terminal instead) and returns the previous settings, or null when
+    /// <paramref name="fd"/> is not a terminal.
+    /// </summary>
+    public static Termios? MakeRaw(int fd)
+    {
+        Termios saved;
+        if (TcGetAttr(fd, &saved) != 0) return null;
+        var raw = saved;
+        CfMakeRaw(&raw);
+        if (TcSetAttr(fd, TCSANOW, &raw) != 0) ThrowLastError("tcsetattr");
+        return saved;
+    }
+
+    /// <summary>Restores settings returned by <see cref="MakeRaw"/>.</summary>
+    public static void Restore(int fd, Termios saved) => TcSetAttr(fd, TCSANOW, &saved);
 }

@@ -31,6 +31,7 @@ internal static class ContainerMapper
             ExtraHosts = host.ExtraHosts,
             Privileged = host.Privileged,
             ReadonlyRootfs = host.ReadonlyRootfs,
+            ConsoleSize = host.ConsoleSize,
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
             Memory = host.Memory,
             MemorySwap = host.MemorySwap,

@@ -53,6 +53,8 @@ public sealed record ContainerHostConfig
     public bool Privileged { get; init; }
     public bool ReadonlyRootfs { get; init; }
     public bool Init { get; init; }
+    /// <summary>Initial [height, width] of the container's terminal.</summary>
+    public IReadOnlyList<long>? ConsoleSize { get; init; }
     public long ShmSize { get; init; } = 64 * 1024 * 1024;
     public long Memory { get; init; }
     public long MemorySwap { get; init; }

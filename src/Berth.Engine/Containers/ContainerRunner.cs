@@ -100,6 +100,9 @@ public sealed class ContainerRunner(
         }
 
         var created = timer.Elapsed;
+        // Size the terminal before the process runs, so its first `stty size` is right.
+        if (container.Config.Tty && container.HostConfig.ConsoleSize is [> 0 and var height, > 0 and var width])
+            await shim.ResizeAsync((int)height, (int)width, cancellationToken);
         await shim.StartAsync(cancellationToken);
         var state = await shim.StateAsync(cancellationToken);
         logger.LogDebug("started {Id}: rootfs {Mount:F1} ms, spec {Spec:F1} ms, shim+create {Create:F1} ms, start {Start:F1} ms",

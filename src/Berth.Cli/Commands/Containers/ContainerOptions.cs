@@ -75,6 +75,8 @@ public static class ContainerOptions
             StopTimeout = f.Changed("stop-timeout") ? f.GetInt("stop-timeout") : null,
             HostConfig = new HostConfig
             {
+                // The container's terminal gets our size from the start (docker CLI: ConsoleSize).
+                ConsoleSize = f.GetBool("tty") && Berth.Core.Interop.Libc.GetWindowSize(1) is { } size ? [size.Rows, size.Columns] : null,
                 Binds = f.GetList("volume").Count > 0 ? [.. f.GetList("volume")] : null,
                 NetworkMode = f.GetString("network") ?? "default",
                 RestartPolicy = ParseRestart(f.GetString("restart") ?? "no"),

@@ -146,7 +146,11 @@ public static class RunCommand
                 }
                 return Refuse(ctx, e, ExitCodeForStartError(e.Message));
             }
-            await session.CopyAsync(ctx, interactive).ConfigureAwait(false);
+            using (var terminal = request.Tty ? LocalTerminal.Attach(ctx.Client, id, rawInput: interactive) : null)
+            {
+                if (request.Tty) await LocalTerminal.ResizeAsync(ctx.Client, id).ConfigureAwait(false);
+                await session.CopyAsync(ctx, interactive).ConfigureAwait(false);
+            }
             var status = await wait.ConfigureAwait(false);
             if (status.Error is { Message.Length: > 0 } err)
             {
