@@ -1,0 +1,3 @@
+using Berth.Registry.Hosting;
+
+return await RegistryCommand.RunAsync(args);
