@@ -27,4 +27,17 @@ public static class ChainIds
         foreach (var diffId in diffIds) chain = Compute(chain, diffId);
         return chain;
     }
+
+    /// <summary>The chain ID of every prefix of <paramref name="diffIds"/>, base layer first.</summary>
+    public static IReadOnlyList<Digest> ComputeAll(IEnumerable<Digest> diffIds)
+    {
+        var result = new List<Digest>();
+        Digest? chain = null;
+        foreach (var diffId in diffIds)
+        {
+            chain = Compute(chain, diffId);
+            result.Add(chain.Value);
+        }
+        return result;
+    }
 }

@@ -1,6 +1,7 @@
-using System.Buffers;
 using System.Text.Json;
 using Berth.Core.Errors;
+using Berth.EngineApi.Models;
+using Berth.EngineApi.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -50,14 +51,7 @@ public static class ErrorMiddleware
         context.Response.StatusCode = status;
         if (status == 304) return;
         context.Response.ContentType = "application/json";
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("message", message);
-            writer.WriteEndObject();
-        }
-        buffer.Write("\n"u8);
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+        await JsonSerializer.SerializeAsync(context.Response.Body, new ErrorResponse { Message = message }, EngineJson.Context.ErrorResponse);
+        await context.Response.Body.WriteAsync("\n"u8.ToArray());
     }
 }

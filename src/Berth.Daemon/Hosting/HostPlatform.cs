@@ -1,17 +1,9 @@
-using System.Runtime.InteropServices;
-
 namespace Berth.Daemon.Hosting;
 
 /// <summary>Facts about the host that /version and /info report; read once.</summary>
 internal static class HostPlatform
 {
-    public static string Architecture { get; } = RuntimeInformation.OSArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => "amd64",
-        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
-        System.Runtime.InteropServices.Architecture.Arm => "arm",
-        var other => other.ToString().ToLowerInvariant(),
-    };
+    public static string Architecture { get; } = Berth.Engine.Images.ImagePlatform.HostArchitecture().Architecture;
 
     public static string KernelVersion { get; } = ReadTrimmed("/proc/sys/kernel/osrelease") ?? "";
 

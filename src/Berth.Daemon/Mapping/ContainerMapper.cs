@@ -81,8 +81,8 @@ internal static class ContainerMapper
         Labels = config.Labels,
         StopSignal = config.StopSignal,
         StopTimeout = config.StopTimeout,
-        ExposedPorts = config.ExposedPorts?.ToDictionary(p => p.Key, _ => new Domain.EmptyObject()),
-        Volumes = config.Volumes?.ToDictionary(p => p.Key, _ => new Domain.EmptyObject()),
+        ExposedPorts = KeySet.Convert(config.ExposedPorts, Berth.Engine.Images.EmptyObject.Instance),
+        Volumes = KeySet.Convert(config.Volumes, Berth.Engine.Images.EmptyObject.Instance),
         OnBuild = config.OnBuild,
     };
 
@@ -94,14 +94,14 @@ internal static class ContainerMapper
         AttachStdin = config.AttachStdin,
         AttachStdout = config.AttachStdout,
         AttachStderr = config.AttachStderr,
-        ExposedPorts = config.ExposedPorts?.ToDictionary(p => p.Key, _ => new Api.EmptyObject()),
+        ExposedPorts = KeySet.Convert(config.ExposedPorts, new Api.EmptyObject()),
         Tty = config.Tty,
         OpenStdin = config.OpenStdin,
         StdinOnce = config.StdinOnce,
         Env = config.Env,
         Cmd = config.Cmd,
         Image = config.Image,
-        Volumes = config.Volumes?.ToDictionary(p => p.Key, _ => new Api.EmptyObject()),
+        Volumes = KeySet.Convert(config.Volumes, new Api.EmptyObject()),
         WorkingDir = config.WorkingDir,
         Entrypoint = config.Entrypoint,
         OnBuild = config.OnBuild,
@@ -207,20 +207,11 @@ internal static class ContainerMapper
         Mounts = MountPoints(container),
     };
 
-    private static List<MountPoint> MountPoints(Container container)
-    {
-        try
+    private static List<MountPoint> MountPoints(Container container) =>
+        ContainerMounts.Resolve(container.HostConfig).Select(m => new MountPoint
         {
-            return ContainerMounts.Resolve(container.HostConfig).Select(m => new MountPoint
-            {
-                Type = m.Type, Source = m.Source, Destination = m.Destination, Mode = m.Mode, RW = !m.ReadOnly, Propagation = m.Propagation,
-            }).ToList();
-        }
-        catch (BerthException)
-        {
-            return []; // a --mount source removed since create: nothing mounted to report
-        }
-    }
+            Type = m.Type, Source = m.Source, Destination = m.Destination, Mode = m.Mode, RW = !m.ReadOnly, Propagation = m.Propagation,
+        }).ToList();
 
     /// <summary>docker's State.String(): "Up 3 seconds", "Exited (0) 2 minutes ago", "Created".</summary>
     public static string StatusText(Domain.ContainerState state, DateTimeOffset now) =>

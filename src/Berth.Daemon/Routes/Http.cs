@@ -75,10 +75,12 @@ internal static class Http
             context.Response.ContentType = "application/json";
         }
         await JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted);
-        await context.Response.Body.WriteAsync("\n"u8.ToArray(), context.RequestAborted);
+        await context.Response.Body.WriteAsync(LineEnd, context.RequestAborted);
     }
 
     public static void NoContent(this HttpContext context) => context.Response.StatusCode = 204;
 
     public static EngineJsonContext Json => EngineJson.Context;
+
+    private static readonly ReadOnlyMemory<byte> LineEnd = "\n"u8.ToArray();
 }

@@ -1,4 +1,5 @@
 using Berth.Core.Errors;
+using Berth.Engine.Images;
 
 namespace Berth.Engine.Containers;
 

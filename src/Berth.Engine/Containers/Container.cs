@@ -1,4 +1,5 @@
 using Berth.Core.Digests;
+using Berth.Engine.Images;
 
 namespace Berth.Engine.Containers;
 
@@ -28,8 +29,6 @@ public sealed record ContainerConfig
     public IReadOnlyList<string>? OnBuild { get; init; }
 }
 
-/// <summary>Docker's `{}` values in maps such as ExposedPorts and Volumes.</summary>
-public sealed record EmptyObject;
 
 public sealed record RestartPolicy(string Name = "no", int MaximumRetryCount = 0);
 

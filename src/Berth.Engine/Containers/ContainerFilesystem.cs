@@ -56,29 +56,16 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     public void Release(string id)
     {
         var rootfs = RootfsPath(id);
-        if (IsMountPoint(rootfs)) OverlayMount.Unmount(rootfs, detach: true);
+        // Until nothing is mounted there (a mount may be stacked); Unmount throws when it cannot.
+        while (IsMountPoint(rootfs)) OverlayMount.Unmount(rootfs, detach: true);
     }
 
     public void Delete(string id)
     {
+        // Release leaves nothing mounted (or throws), so the delete never recurses into a mount.
         Release(id);
-        // Never recurse into a mounted rootfs: that would delete through the mount.
-        if (IsMountPoint(RootfsPath(id)))
-            throw new Core.Errors.SystemException($"rootfs of container {id} is still mounted; not removing its directory");
         var dir = Dir(id);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                return;
-            }
-            catch (IOException) when (attempt < 10)
-            {
-                // The exiting shim may still be writing its last file here.
-                Thread.Sleep(20);
-            }
-        }
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>Whether <paramref name="path"/> is a mount point (field 5 of /proc/self/mountinfo).</summary>

@@ -31,13 +31,8 @@ public sealed class ContainerHandle(Container container)
         get { lock (_pendingAttach) return _nextExit.Task; }
     }
 
-    /// <summary>Applies a change atomically: concurrent changes (exit monitor, rename) never lose each other.</summary>
-    public void Update(Func<Container, Container> change)
-    {
-        lock (_updateLock) _container = change(_container);
-    }
-
-    private readonly object _updateLock = new();
+    /// <summary>Replaces the record; only <see cref="ContainerRegistry.Update"/> calls this, under its per-handle lock.</summary>
+    internal void Update(Func<Container, Container> change) => _container = change(_container);
 
     /// <summary>Signals waiters of the exit that just happened and arms the next one.</summary>
     public void SignalExit(ExitStatus status)

@@ -16,7 +16,19 @@ public static class ContainerMounts
 {
     private static readonly HashSet<string> Propagations = ["shared", "slave", "private", "rshared", "rslave", "rprivate"];
 
-    /// <summary>Parses and validates; InvalidParameterException with docker's wording when wrong.</summary>
+    /// <summary>
+    /// Validates a create request: the syntax (as <see cref="Resolve"/>) and, for --mount, that
+    /// the source exists, as dockerd checks at create. InvalidParameterException with docker's wording.
+    /// </summary>
+    public static void Validate(ContainerHostConfig host)
+    {
+        foreach (var mount in host.Mounts ?? [])
+            if (mount.Source.StartsWith('/') && !Directory.Exists(mount.Source) && !File.Exists(mount.Source))
+                throw new InvalidParameterException($"invalid mount config for type \"bind\": bind source path does not exist: {mount.Source}");
+        Resolve(host);
+    }
+
+    /// <summary>The mounts of a (validated) container: parsing only, no file system access.</summary>
     public static IReadOnlyList<ContainerMount> Resolve(ContainerHostConfig host)
     {
         var result = new List<ContainerMount>();
@@ -62,8 +74,6 @@ public static class ContainerMounts
             throw new InvalidParameterException($"invalid mount config for type \"bind\": invalid mount path: '{mount.Source}' mount path must be absolute");
         if (!mount.Target.StartsWith('/'))
             throw new InvalidParameterException($"invalid mount config for type \"bind\": invalid mount path: '{mount.Target}' mount path must be absolute");
-        if (!Directory.Exists(mount.Source) && !File.Exists(mount.Source))
-            throw new InvalidParameterException($"invalid mount config for type \"bind\": bind source path does not exist: {mount.Source}");
         var propagation = string.IsNullOrEmpty(mount.Propagation) ? "rprivate" : mount.Propagation;
         if (!Propagations.Contains(propagation)) throw new InvalidParameterException($"invalid propagation mode: {propagation}");
         return new ContainerMount("bind", Clean(mount.Source), Clean(mount.Target), mount.ReadOnly, "", propagation);

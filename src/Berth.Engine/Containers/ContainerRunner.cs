@@ -105,7 +105,8 @@ public sealed class ContainerRunner(
             await shim.ResizeAsync((int)height, (int)width, cancellationToken);
         await shim.StartAsync(cancellationToken);
         var state = await shim.StateAsync(cancellationToken);
-        logger.LogDebug("started {Id}: rootfs {Mount:F1} ms, spec {Spec:F1} ms, shim+create {Create:F1} ms, start {Start:F1} ms",
+        if (logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("started {Id}: rootfs {Mount:F1} ms, spec {Spec:F1} ms, shim+create {Create:F1} ms, start {Start:F1} ms",
             container.ShortId, mounted.TotalMilliseconds, (specWritten - mounted).TotalMilliseconds,
             (created - specWritten).TotalMilliseconds, (timer.Elapsed - created).TotalMilliseconds);
         handle.Shim = shim;

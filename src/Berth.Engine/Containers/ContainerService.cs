@@ -40,11 +40,11 @@ public sealed partial class ContainerService
         var name = request.Name is { Length: > 0 } given ? ValidateName(given) : null;
         if (string.IsNullOrEmpty(request.Config.Image))
             throw new InvalidParameterException("Config cannot be empty in order to create a container");
-        ContainerMounts.Resolve(request.HostConfig);
+        ContainerMounts.Validate(request.HostConfig);
         ValidateNetworkMode(request.HostConfig.NetworkMode);
         ValidateRestartPolicy(request.HostConfig);
         var image = ResolveImage(request.Config.Image);
-        var config = ConfigMerger.Merge(request.Config, ImageDefaultsOf(image));
+        var config = ConfigMerger.Merge(request.Config, ImageDefaultsAdapter.From(image));
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         if (string.IsNullOrEmpty(config.Hostname)) config = config with { Hostname = id[..12] };
         var command = (IReadOnlyList<string>)[.. config.Entrypoint ?? [], .. config.Cmd ?? []];
@@ -194,7 +194,4 @@ public sealed partial class ContainerService
             handle.Lock.Release();
         }
     }
-
-    /// <summary>What a new container inherits from its image's config.</summary>
-    private static ImageDefaults ImageDefaultsOf(Image image) => ImageDefaultsAdapter.From(image);
 }

@@ -17,7 +17,7 @@ internal static class ImageDefaultsAdapter
             config.User,
             config.Labels,
             config.StopSignal,
-            config.ExposedPorts?.ToDictionary(p => p.Key, _ => new EmptyObject()),
-            config.Volumes?.ToDictionary(p => p.Key, _ => new EmptyObject()));
+            config.ExposedPorts,
+            config.Volumes);
     }
 }

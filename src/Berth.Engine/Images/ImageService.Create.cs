@@ -49,7 +49,7 @@ public sealed partial class ImageService
         try
         {
             var layers = new List<Layer>();
-            foreach (var chainId in LayerChain.ChainIds(config.RootFs.DiffIds.Select(Core.Digests.Digest.Parse)))
+            foreach (var chainId in ChainIds.ComputeAll(config.RootFs.DiffIds.Select(Core.Digests.Digest.Parse)))
                 layers.Add(_layers.Get(chainId) ?? throw new InvalidParameterException($"layer {chainId} does not exist"));
             var record = await PrepareAsync(configBytes, config, layers, cancellationToken);
             Publish([(record, layerBlobs)], names.Select(n => (n.Digest is null ? n.WithDefaultTag() : n, record.Id)).ToList());

@@ -1,3 +1,4 @@
+using Berth.Layers;
 using System.Text;
 using System.Text.Json;
 using Berth.Core.Digests;
@@ -140,7 +141,7 @@ public sealed class ArchiveTests : ImageTestBase
         Assert.Equal(["Loaded image: registry.local:5000/team/tool:2.0"], lines);
         var image = Service.Resolve("registry.local:5000/team/tool:2.0");
         Assert.Equal(Digest.Compute(config), image.Id);
-        Assert.Equal(LayerChain.ChainIds([Digest.Compute(layer1), Digest.Compute(layer2)])[^1], image.ChainId);
+        Assert.Equal(ChainIds.ComputeAll([Digest.Compute(layer1), Digest.Compute(layer2)])[^1], image.ChainId);
         Assert.Equal(new DateTimeOffset(2024, 5, 1, 10, 11, 12, 123, TimeSpan.Zero).AddTicks(4567), image.Config.Created);
 
         // History: newest first, the ID on the top row only, layer sizes on non-empty rows.

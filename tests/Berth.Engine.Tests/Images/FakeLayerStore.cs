@@ -39,7 +39,7 @@ internal sealed class FakeLayerStore(string root) : ILayerStore
             throw new InvalidParameterException("not a tar: " + e.Message);
         }
 
-        var chainId = LayerChain.Next(parent?.ChainId, diffId);
+        var chainId = ChainIds.Compute(parent?.ChainId, diffId);
         return Layers.GetOrAdd(chainId, id => new Layer(id, diffId, parent?.ChainId, size, Path.Combine(root, id.Hex, "diff")));
     }
 

@@ -18,7 +18,7 @@ public sealed class ImportAndResolveTests : ImageTestBase
         Assert.Equal([diffId.ToString()], image.Config.RootFs.DiffIds);
         Assert.Equal("layers", image.Config.RootFs.Type);
         Assert.Equal("linux", image.Config.Os);
-        Assert.Equal(LayerChain.HostArchitecture().Architecture, image.Config.Architecture);
+        Assert.Equal(ImagePlatform.HostArchitecture().Architecture, image.Config.Architecture);
         Assert.Equal(diffId, image.ChainId);
         Assert.Equal(["example/app:v1"], image.RepoTags);
         Assert.Empty(image.RepoDigests);

@@ -130,7 +130,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
 
         // A multi-platform image: load the host's platform, as docker does.
         var index = Parse(bytes, ImageJsonContext.Default.OciIndex, descriptor.Digest);
-        var (architecture, variant) = LayerChain.HostArchitecture();
+        var (architecture, variant) = ImagePlatform.HostArchitecture();
         var chosen = index.Manifests.FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture && (variant is null || p.Variant is null || p.Variant == variant))
             ?? throw new NotFoundException($"no matching manifest for linux/{architecture} in the manifest list entries");
         return await ReadManifestAsync(spool, chosen, depth + 1, cancellationToken);
@@ -185,7 +185,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
 
     private async Task<Layer> EnsureLayerAsync(ArchiveSpool spool, Layer? parent, Digest diffId, int index, string path, CancellationToken cancellationToken)
     {
-        var chainId = LayerChain.Next(parent?.ChainId, diffId);
+        var chainId = ChainIds.Compute(parent?.ChainId, diffId);
         var haveTar = content.Exists(diffId);
         // Present already (possibly as a compressed blob from a pull): nothing to read from the archive.
         if ((haveTar || store.GetLayerBlob(diffId) is not null) && layers.Get(chainId) is { } existing) return existing;

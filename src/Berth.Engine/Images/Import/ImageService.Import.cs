@@ -83,7 +83,7 @@ public sealed partial class ImageService
     /// <summary>docker's --platform: "os[/arch[/variant]]" or "arch"; only linux is supported.</summary>
     internal static (string Os, string Architecture, string? Variant) ParsePlatform(string? platform)
     {
-        var (hostArchitecture, hostVariant) = LayerChain.HostArchitecture();
+        var (hostArchitecture, hostVariant) = ImagePlatform.HostArchitecture();
         if (string.IsNullOrEmpty(platform)) return ("linux", hostArchitecture, hostVariant);
         var parts = platform.ToLowerInvariant().Split('/');
         if (parts.Length > 3 || parts.Any(p => p.Length == 0))
