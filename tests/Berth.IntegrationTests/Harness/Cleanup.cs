@@ -3,7 +3,7 @@ namespace Berth.IntegrationTests.Harness;
 /// <summary>Leaves the host as it was: unmounts everything below a test root, removes its cgroups and files.</summary>
 public static class Cleanup
 {
-    public static async Task RemoveTreeAsync(string root, string cgroupParent)
+    public static async Task RemoveTreeAsync(string root, string? cgroupParent)
     {
         // A test that failed while its daemon was down leaves containers and shims behind:
         // end them (by PID: processes in our cgroups, and processes whose command line names our root).
@@ -18,7 +18,7 @@ public static class Cleanup
         foreach (var mountPoint in mounts)
             await ProcessRunner.RunAsync("umount", ["-l", mountPoint]);
 
-        foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup") : [])
+        foreach (var hierarchy in CgroupHierarchies(cgroupParent))
         {
             var dir = hierarchy + cgroupParent;
             if (!Directory.Exists(dir)) continue;
@@ -34,12 +34,12 @@ public static class Cleanup
         }
     }
 
-    private static async Task KillLeftoversAsync(string root, string cgroupParent)
+    private static async Task KillLeftoversAsync(string root, string? cgroupParent)
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var pids = new HashSet<int>();
-            foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup") : [])
+            foreach (var hierarchy in CgroupHierarchies(cgroupParent))
             {
                 var dir = hierarchy + cgroupParent;
                 if (!Directory.Exists(dir)) continue;
@@ -68,6 +68,10 @@ public static class Cleanup
             await Task.Delay(100);
         }
     }
+
+    /// <summary>Every cgroup hierarchy (v1 controllers and the unified one); none without a parent to clean.</summary>
+    private static IEnumerable<string> CgroupHierarchies(string? cgroupParent) =>
+        cgroupParent is null || !Directory.Exists("/sys/fs/cgroup") ? [] : Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup");
 
     private static void TryRemoveDirectory(string dir)
     {
