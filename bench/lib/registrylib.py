@@ -1,5 +1,6 @@
 """Shared by bench/registry-throughput and bench/pull-push: a test image as an OCI layout, registries
 on fresh roots (berth-registry or distribution 2.8), RSS sampling and timing."""
+import gzip
 import hashlib
 import json
 import os
@@ -35,17 +36,23 @@ def write_blob(blobs, data=None, path=None):
         with open(os.path.join(blobs, digest), "wb") as f:
             f.write(data)
         return "sha256:" + digest, len(data)
-    with open(path, "rb") as f:
-        while chunk := f.read(4 * MIB):
-            h.update(chunk)
-    digest = h.hexdigest()
+    digest = file_digest(path)[7:]
     size = os.path.getsize(path)
     os.replace(path, os.path.join(blobs, digest))
     return "sha256:" + digest, size
 
 
-def make_image(layout, size_mb, layers):
-    """An OCI layout with `layers` uncompressed tar layers of random data (registries never look inside)."""
+def file_digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 * MIB):
+            h.update(chunk)
+    return "sha256:" + h.hexdigest()
+
+
+def make_image(layout, size_mb, layers, compress=False):
+    """An OCI layout with `layers` tar layers of random data (registries never look inside); with
+    `compress`, gzip level 1 layers (what daemons pull and unpack: random data does not shrink)."""
     blobs = os.path.join(layout, "blobs", "sha256")
     os.makedirs(blobs)
     per_layer = size_mb * MIB // layers
@@ -62,9 +69,18 @@ def make_image(layout, size_mb, layers):
         with tarfile.open(tar_path, "w", format=tarfile.PAX_FORMAT) as tar:
             tar.add(payload, arcname=f"data/layer-{i}.bin")
         os.remove(payload)
+        media_type = "application/vnd.oci.image.layer.v1.tar"
+        if compress:
+            diff_ids.append(file_digest(tar_path))
+            with open(tar_path, "rb") as src, gzip.open(tar_path + ".gz", "wb", compresslevel=1) as dst:
+                shutil.copyfileobj(src, dst, 4 * MIB)
+            os.remove(tar_path)
+            tar_path += ".gz"
+            media_type += "+gzip"
         digest, size = write_blob(blobs, path=tar_path)
-        diff_ids.append(digest)
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size})
+        if not compress:
+            diff_ids.append(digest)
+        descriptors.append({"mediaType": media_type, "digest": digest, "size": size})
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     cdigest, csize = write_blob(blobs, config)
