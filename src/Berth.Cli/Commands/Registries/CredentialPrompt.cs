@@ -1,0 +1,32 @@
+using System.Text;
+using Berth.Cli.App;
+using Berth.Core.Interop;
+
+namespace Berth.Cli.Commands.Registries;
+
+/// <summary>docker's prompt.ReadInput: asks on stdout, reads one line from stdin, optionally without echo.</summary>
+internal static class CredentialPrompt
+{
+    private const int StdinFd = 0;
+
+    public static string ReadLine(CommandContext ctx, string prompt, bool echo)
+    {
+        ctx.Out.Write(prompt);
+        var saved = echo ? null : Libc.DisableEcho(StdinFd);
+        try
+        {
+            // Byte by byte, so nothing after the line is taken from stdin.
+            var line = new List<byte>();
+            var one = new byte[1];
+            while (ctx.StdinStream.Read(one, 0, 1) == 1 && one[0] != '\n')
+            {
+                line.Add(one[0]);
+            }
+            return Encoding.UTF8.GetString(line.ToArray()).TrimEnd('\r');
+        }
+        finally
+        {
+            if (saved is { } s) Libc.Restore(StdinFd, s);
+        }
+    }
+}
