@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Berth.Cli.App;
 using Berth.Core.Interop;
 
@@ -15,10 +16,12 @@ internal static class CredentialPrompt
         var saved = echo ? null : Libc.DisableEcho(StdinFd);
         try
         {
-            // Byte by byte, so nothing after the line is taken from stdin.
+            // fd 0 itself, not .NET's console stream: that one sets its own terminal modes for
+            // each read (echo back on). Byte by byte, so nothing after the line is taken.
+            using var stdin = new FileStream(new SafeFileHandle(StdinFd, ownsHandle: false), FileAccess.Read, bufferSize: 0);
             var line = new List<byte>();
             var one = new byte[1];
-            while (ctx.StdinStream.Read(one, 0, 1) == 1 && one[0] != '\n')
+            while (stdin.Read(one, 0, 1) == 1 && one[0] != '\n')
             {
                 line.Add(one[0]);
             }

@@ -103,7 +103,7 @@ public static class LoginCommands
     private static async Task<string?> LoginWithStoredAsync(CommandContext ctx, ClientConfig config, AuthConfig stored)
     {
         ctx.Err.Write($"Authenticating with existing credentials... [Username: {stored.Username}]\n\n");
-        ctx.Err.Write(" Info -> To login with a different account, run 'docker logout' followed by 'docker login'\n\n\n");
+        ctx.Err.Write($" Info -> To login with a different account, run '{CommandContext.Program} logout' followed by '{CommandContext.Program} login'\n\n\n");
         AuthResponse response;
         try
         {
