@@ -126,7 +126,10 @@ public static class CliApp
 
         EngineClient? client = null;
         var context = new CommandContext(() => client = new EngineClient(DaemonEndpoint.Parse(host), Environment.GetEnvironmentVariable("DOCKER_API_VERSION")),
-            output, error, Console.OpenStandardInput(), stdout, stderr, fullPath, cancellationToken);
+            output, error, Console.OpenStandardInput(), stdout, stderr, fullPath, cancellationToken)
+        {
+            ConfigDirectory = Auth.ClientConfig.ResolveDirectory(globals.GetString("config"), Environment.GetEnvironmentVariable),
+        };
         try
         {
             return await spec.Run(context, flags).ConfigureAwait(false);
@@ -137,6 +140,7 @@ public static class CliApp
             return e.ExitCode;
         }
         catch (Exception e) when (e is EngineApiException or DaemonUnreachableException or FormatException or IOException
+                                      or MessageStreamException or Auth.ClientConfigException
                                       or Templates.TemplateException or HttpRequestException)
         {
             return context.Fail(e);

@@ -20,6 +20,8 @@ public sealed class CommandContext(Func<EngineClient> clientFactory, TextWriter 
     /// <summary>"berth run", "berth image ls"…</summary>
     public string CommandPath { get; } = commandPath;
     public CancellationToken CancellationToken { get; } = cancellationToken;
+    /// <summary>Where config.json lives (see <see cref="Auth.ClientConfig.ResolveDirectory"/>).</summary>
+    public string ConfigDirectory { get; init; } = "";
 
     /// <summary>Prints "Error response from daemon: …" (or the connection error) and returns 1.</summary>
     public int Fail(Exception e)
@@ -31,6 +33,10 @@ public sealed class CommandContext(Func<EngineClient> clientFactory, TextWriter 
     public static string Describe(Exception e) => e switch
     {
         EngineApiException api => "Error response from daemon: " + api.Message,
+        Auth.ClientConfigException config => "Error " + config.Message,
         _ => e.Message,
     };
 }
+
+/// <summary>An error reported inside a JSON message stream (pull, push): docker prints its text alone.</summary>
+public sealed class MessageStreamException(string message) : Exception(message);

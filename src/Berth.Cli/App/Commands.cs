@@ -1,6 +1,7 @@
 using Berth.Cli.Commands.Containers;
 using Berth.Cli.Commands.Images;
 using Berth.Cli.Commands.Engine;
+using Berth.Cli.Commands.Registries;
 
 namespace Berth.Cli.App;
 
@@ -25,6 +26,8 @@ public static class Commands
         TransferCommands.Load with { Usage = "image load [OPTIONS]" },
         TransferCommands.Import with { Usage = "image import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]" },
         InspectCommand.ImageInspect,
+        DistributionCommands.Pull with { Usage = "image pull [OPTIONS] NAME[:TAG|@DIGEST]" },
+        DistributionCommands.Push with { Usage = "image push [OPTIONS] NAME[:TAG]" },
     ];
 
     public static IReadOnlyList<CommandSpec> SystemCommands { get; } = [SystemInfoCommands.Info];
@@ -36,6 +39,7 @@ public static class Commands
         LifecycleCommands.Rename, PsCommand.Spec, LogsCommand.Spec, InspectCommand.Generic,
         ImagesCommand.Spec, ImageOps.Remove, ImageOps.History, ImageOps.Tag,
         TransferCommands.Save, TransferCommands.Load, TransferCommands.Import,
+        DistributionCommands.Pull, DistributionCommands.Push, LoginCommands.Login, LoginCommands.Logout,
         SystemInfoCommands.Version, SystemInfoCommands.Info,
     ];
 

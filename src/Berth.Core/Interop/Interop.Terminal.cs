@@ -102,6 +102,24 @@ public static unsafe partial class Libc
         return saved;
     }
 
-    /// <summary>Restores settings returned by <see cref="MakeRaw"/>.</summary>
+    /// <summary>ECHO in c_lflag, the fourth 32-bit field of Linux's struct termios.</summary>
+    private const uint EchoFlag = 0x8;
+
+    /// <summary>
+    /// Stops a terminal echoing what is typed (for password prompts; lines are still edited and
+    /// ^C still interrupts) and returns the previous settings, or null when <paramref name="fd"/>
+    /// is not a terminal.
+    /// </summary>
+    public static Termios? DisableEcho(int fd)
+    {
+        Termios saved;
+        if (TcGetAttr(fd, &saved) != 0) return null;
+        var quiet = saved;
+        ((uint*)&quiet)[3] &= ~EchoFlag;
+        if (TcSetAttr(fd, TCSANOW, &quiet) != 0) ThrowLastError("tcsetattr");
+        return saved;
+    }
+
+    /// <summary>Restores settings returned by <see cref="MakeRaw"/> or <see cref="DisableEcho"/>.</summary>
     public static void Restore(int fd, Termios saved) => TcSetAttr(fd, TCSANOW, &saved);
 }

@@ -27,6 +27,8 @@ public static class ContainerOptions
         .String("stop-signal", null, "Signal to stop the container")
         .Int("stop-timeout", null, "Timeout (in seconds) to stop a container")
         .String("platform", null, "Set platform if server is multi-platform capable")
+        .String("pull", null, "Pull image before running (\"always\", \"missing\", \"never\")", "missing")
+        .Bool("quiet", 'q', "Suppress the pull output")
         .Bool("init", null, "Run an init inside the container that forwards signals and reaps processes");
 
     /// <summary>Builds the create request from parsed flags; positionals are IMAGE [COMMAND] [ARG...].</summary>

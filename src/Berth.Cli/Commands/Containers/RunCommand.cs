@@ -1,8 +1,10 @@
 using Berth.Cli.App;
 using Berth.Cli.Commands.Images;
+using Berth.Cli.Formatting;
 using Berth.Cli.Parsing;
 using Berth.EngineApi.Client;
 using Berth.EngineApi.Models;
+using Berth.Core.References;
 
 namespace Berth.Cli.Commands.Containers;
 
@@ -50,34 +52,57 @@ public static class RunCommand
 
     private static async Task<int> CreateOnlyAsync(CommandContext ctx, FlagSet flags)
     {
+        var pull = PullPolicy(flags);
         var request = ContainerOptions.Build(flags, attach: true, Environment.GetEnvironmentVariable);
+        // docker create reports daemon and pull errors like any command (exit 1), unlike run (125).
+        var created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform"), pull, flags.GetBool("quiet"))
+            .ConfigureAwait(false);
+        ctx.Out.WriteLine(created.Id);
+        return 0;
+    }
+
+    /// <summary>--pull: always, missing (the default) or never; anything else is a usage error (125).</summary>
+    public static string PullPolicy(FlagSet flags)
+    {
+        var pull = flags.GetString("pull") ?? "missing";
+        return pull is "always" or "missing" or "never"
+            ? pull
+            : throw new UsageException($"invalid pull option: '{pull}': must be one of \"always\", \"missing\" or \"never\"");
+    }
+
+    /// <summary>
+    /// Creates the container as docker's createContainer does: with --pull always pulls first;
+    /// with missing, on a 404 for the image says "Unable to find image" and pulls, then tries
+    /// again; with never, the 404 stands. Pull progress goes to stderr (stdout is for the ID).
+    /// </summary>
+    public static async Task<ContainerCreateResponse> CreateAsync(CommandContext ctx, ContainerCreateRequest request, string? name, string? platform,
+        string pull = "missing", bool quiet = false)
+    {
+        ImageReference.TryParse(request.Image, out var reference);
+        reference = reference?.WithDefaultTag();
+        if (pull == "always" && reference is not null)
+        {
+            await PullForCreateAsync(ctx, reference, platform, quiet).ConfigureAwait(false);
+        }
         try
         {
-            var created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform")).ConfigureAwait(false);
-            ctx.Out.WriteLine(created.Id);
-            return 0;
+            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException)
+        catch (EngineApiException e) when (e.IsNotFound && e.Message.Contains("image", StringComparison.OrdinalIgnoreCase)
+                                           && pull == "missing" && reference is not null)
         {
-            return Refuse(ctx, e);
+            if (!quiet)
+            {
+                ctx.Err.WriteLine($"Unable to find image '{reference.ToFamiliarString()}' locally");
+            }
+            await PullForCreateAsync(ctx, reference, platform, quiet).ConfigureAwait(false);
+            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Creates the container; on "No such image" pulls it (like docker) and tries again.</summary>
-    public static async Task<ContainerCreateResponse> CreateAsync(CommandContext ctx, ContainerCreateRequest request, string? name, string? platform)
-    {
-        try
-        {
-            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
-        }
-        catch (EngineApiException e) when (e.IsNotFound && e.Message.Contains("image", StringComparison.OrdinalIgnoreCase))
-        {
-            var reference = TransferCommands.Familiar(request.Image);
-            ctx.Err.WriteLine($"Unable to find image '{reference}' locally");
-            await TransferCommands.PullAsync(ctx, reference, platform, ctx.Err).ConfigureAwait(false);
-            return await CreateWithWarningsAsync(ctx, request, name, platform).ConfigureAwait(false);
-        }
-    }
+    private static Task PullForCreateAsync(CommandContext ctx, ImageReference reference, string? platform, bool quiet) =>
+        DistributionCommands.PullAsync(ctx, reference, all: false, platform, quiet ? TextWriter.Null : ctx.Err,
+            quiet ? MessageDisplay.Plain : MessageDisplay.ForFd(2));
 
     private static async Task<ContainerCreateResponse> CreateWithWarningsAsync(CommandContext ctx, ContainerCreateRequest request, string? name, string? platform)
     {
@@ -97,13 +122,15 @@ public static class RunCommand
             ctx.Err.WriteLine("the input device is not a TTY");
             return 1;
         }
+        var pull = PullPolicy(flags);
         var request = ContainerOptions.Build(flags, attach: !detach, Environment.GetEnvironmentVariable);
         ContainerCreateResponse created;
         try
         {
-            created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform")).ConfigureAwait(false);
+            created = await CreateAsync(ctx, request, flags.GetString("name"), flags.GetString("platform"), pull, flags.GetBool("quiet"))
+                .ConfigureAwait(false);
         }
-        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException)
+        catch (Exception e) when (e is EngineApiException or DaemonUnreachableException or MessageStreamException)
         {
             return Refuse(ctx, e);
         }

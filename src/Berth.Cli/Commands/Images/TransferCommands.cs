@@ -5,7 +5,7 @@ using Berth.Core.References;
 
 namespace Berth.Cli.Commands.Images;
 
-/// <summary>save, load, import, and the pull run/create fall back on.</summary>
+/// <summary>save, load and import.</summary>
 public static class TransferCommands
 {
     public static CommandSpec Save { get; } = new("save", "save [OPTIONS] IMAGE [IMAGE...]", "Save one or more images to a tar archive (streamed to STDOUT by default)",
@@ -32,17 +32,6 @@ public static class TransferCommands
     {
         var colon = reference.LastIndexOf(':');
         return colon > reference.LastIndexOf('/') ? (reference[..colon], reference[(colon + 1)..]) : (reference, "latest");
-    }
-
-    public static async Task PullAsync(CommandContext ctx, string reference, string? platform, TextWriter output)
-    {
-        var at = reference.IndexOf('@');
-        var (repo, tag) = at > 0 ? (reference[..at], reference[(at + 1)..]) : SplitTag(reference);
-        await using var stream = await ctx.Client.PullImageAsync(repo, tag, platform, ctx.CancellationToken).ConfigureAwait(false);
-        if (await JsonMessageRenderer.RenderAsync(stream, output, ctx.CancellationToken).ConfigureAwait(false) is { } error)
-        {
-            throw new Berth.EngineApi.Client.EngineApiException(500, error);
-        }
     }
 
     private static async Task<int> SaveAsync(CommandContext ctx, FlagSet flags)
