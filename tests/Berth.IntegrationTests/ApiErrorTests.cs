@@ -67,8 +67,13 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await AssertPingAsync();
 
         // The CLIs say the same.
+        // create pulls a missing image first (--pull missing), and fails as docker's create does: exit 1.
         var berth = await Daemon.Berth("create", image);
-        Assert.Equal(125, berth.ExitCode);
+        Assert.Equal(1, berth.ExitCode);
+        Assert.Contains($"Unable to find image '{image}:latest' locally", berth.Stderr);
+        var never = await Daemon.Berth("create", "--pull", "never", image);
+        Assert.Equal(1, never.ExitCode);
+        Assert.Contains($"No such image: {image}", never.Stderr);
         var docker = await Daemon.Docker("image", "inspect", image);
         Assert.Equal(1, docker.ExitCode);
         Assert.Contains($"No such image: {image}", docker.Stderr);
