@@ -24,9 +24,9 @@ public sealed class TokenServer(TokenSigner signer, TokenSettings settings, Acce
     {
         var request = context.Request;
         var response = context.Response;
-        if (request.Method is not ("GET" or "HEAD"))
+        if (request.Method != "GET")
         {
-            response.Headers.Allow = "GET, HEAD";
+            response.Headers.Allow = "GET";
             await AuthErrors.WriteAsync(response, RegistryError.Unsupported($"{request.Method} is not supported on {PathValue}"));
             return null;
         }

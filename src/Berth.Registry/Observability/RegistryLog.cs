@@ -45,6 +45,7 @@ public sealed class RegistryLog(TextWriter writer, RegistryLogLevel level, TimeP
             var text = value switch
             {
                 null => "-",
+                bool b => b ? "true" : "false",
                 double d => d.ToString("0.######", CultureInfo.InvariantCulture),
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 _ => value.ToString() ?? "-",

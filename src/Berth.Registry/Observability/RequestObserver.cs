@@ -26,6 +26,12 @@ public sealed class RequestObserver(RegistryLog log, RegistryMetrics metrics, bo
         {
             await next(context);
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's verdict on a malformed request (bad chunking, body too large): a client error.
+            log.Write(RegistryLogLevel.Debug, "bad request", ("method", request.Method), ("path", request.Path.Value), ("error", e.Message));
+            if (!context.Response.HasStarted) context.Response.StatusCode = e.StatusCode;
+        }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             log.Write(RegistryLogLevel.Error, "request failed", ("method", request.Method), ("path", request.Path.Value), ("error", e.Message));
