@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Berth.Registry.Hosting;
 
 /// <summary>Command line: <c>berth-registry serve [OPTIONS]</c> (see <see cref="ServeArguments.Help"/>).</summary>
@@ -23,8 +25,10 @@ public static class RegistryCommand
             return 2;
         }
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        // ASP.NET's console lifetime takes SIGTERM and SIGINT for itself (it only stops Kestrel, and
+        // ProcessExit is never raised), so the command registers its own handlers to end the process.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         RegistryHost server;
         try
         {
@@ -42,6 +46,12 @@ public static class RegistryCommand
             try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
         }
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     public static RegistryOptions Parse(string[] args)
