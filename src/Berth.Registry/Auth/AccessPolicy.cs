@@ -24,7 +24,7 @@ public sealed class AccessPolicy(IReadOnlyList<AccessRule> rules, bool anonymous
         var allowed = new HashSet<string>(StringComparer.Ordinal);
         if (type == "registry" && name == "catalog")
         {
-            var catalog = user is not null && rules.Count == 0 || Matching(user).Any(r => r.Catalog);
+            var catalog = (user is not null && rules.Count == 0) || Matching(user).Any(r => r.Catalog);
             if (catalog) allowed.Add("*");
         }
         else if (type == "repository")

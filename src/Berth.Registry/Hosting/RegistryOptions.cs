@@ -44,10 +44,15 @@ public sealed record RegistryOptions(IPEndPoint Endpoint, string Root)
 
     public string MetricsPath { get; init; } = "/metrics";
 
-    /// <summary>Parses HOST:PORT ("[::1]:5000" for IPv6; "localhost" means 127.0.0.1).</summary>
+    /// <summary>
+    /// Parses HOST:PORT ("[::1]:5000" for IPv6; "localhost" means 127.0.0.1; ":5000", as in
+    /// distribution's sample config, means every interface).
+    /// </summary>
     public static IPEndPoint ParseAddress(string address)
     {
         var colon = address.LastIndexOf(':');
+        if (colon == 0 && int.TryParse(address.AsSpan(1), out var anyPort) && anyPort is >= 0 and <= 65535)
+            return new IPEndPoint(IPAddress.Any, anyPort);
         if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
             throw new FormatException($"invalid address \"{address}\": expected HOST:PORT");
         var host = address[..colon].Trim('[', ']');

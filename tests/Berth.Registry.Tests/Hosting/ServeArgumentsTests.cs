@@ -52,6 +52,7 @@ public sealed class ServeArgumentsTests : IDisposable
         Assert.Equal(RegistryLogLevel.Debug, options.LogLevel);
         Assert.Equal("127.0.0.1:5001", options.MetricsEndpoint!.ToString());
         Assert.False(Parse("--read-only=false").ReadOnly);
+        Assert.Equal("0.0.0.0:5000", Parse("--addr", ":5000").Endpoint.ToString());
     }
 
     [Fact]
