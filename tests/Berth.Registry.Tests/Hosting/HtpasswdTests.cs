@@ -71,6 +71,20 @@ public sealed class HtpasswdTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsersAddedToTheFileCanLogInWithoutRestart()
+    {
+        using (var before = await Send(HttpMethod.Get, "/v2/", ("carol", "new")))
+            Assert.Equal(HttpStatusCode.Unauthorized, before.StatusCode);
+        var file = Path.Combine(_registry.Dir, "htpasswd");
+        File.AppendAllText(file, $"carol:{BCrypt.Net.BCrypt.HashPassword("new", 4)}\n");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5)); // a distinct mtime even on coarse clocks
+        using var after = await Send(HttpMethod.Get, "/v2/", ("carol", "new"));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        using var alice = await Send(HttpMethod.Get, "/v2/", ("alice", "wonderland"));
+        Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+    }
+
+    [Fact]
     public void HtpasswdParsingSkipsNonBcryptAndRejectsGarbage()
     {
         var warnings = new List<string>();

@@ -192,6 +192,13 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CrossRepositoryMountAlsoNeedsPullOnTheSource()
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/v2/alice/app/blobs/uploads/?mount={RegistryFixture.DigestOf([1])}&from=shared/base", null);
+        Assert.Equal("repository:alice/app:pull,push repository:shared/base:pull", Challenge(response)["scope"]);
+    }
+
+    [Fact]
     public async Task WrongServiceIsRefused()
     {
         using var response = await _registry.Client.GetAsync("/auth/token?service=other&scope=repository:a:pull");
