@@ -1,12 +1,19 @@
+using System.Runtime.InteropServices;
+
 namespace Berth.Registry.Hosting;
 
-/// <summary>Command line: <c>berth-registry serve [--addr HOST:PORT] [--root DIR]</c>.</summary>
+/// <summary>Command line: <c>berth-registry serve [OPTIONS]</c> (see <see cref="ServeArguments.Help"/>).</summary>
 public static class RegistryCommand
 {
-    private const string Usage = "usage: berth-registry serve [--addr HOST:PORT] [--root DIR]";
+    private const string Usage = "usage: berth-registry serve [OPTIONS]  (berth-registry serve --help for the options)";
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is [] or ["-h" or "--help" or "help"] || args is ["serve", ..] && args.Skip(1).Any(a => a is "-h" or "--help"))
+        {
+            await Console.Out.WriteAsync(ServeArguments.Help);
+            return args.Length == 0 ? 2 : 0;
+        }
         RegistryOptions options;
         try
         {
@@ -18,30 +25,38 @@ public static class RegistryCommand
             return 2;
         }
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        await using var server = await RegistryHost.StartAsync(options, stop.Token);
-        Console.WriteLine($"berth-registry listening on {server.BaseAddress} (root {options.Root})");
-        try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
+        // ASP.NET's console lifetime takes SIGTERM and SIGINT for itself (it only stops Kestrel, and
+        // ProcessExit is never raised), so the command registers its own handlers to end the process.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        RegistryHost server;
+        try
+        {
+            server = await RegistryHost.StartAsync(options, stop.Token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+            or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"berth-registry: {e.Message}");
+            return 1;
+        }
+        await using (server)
+        {
+            Console.WriteLine($"berth-registry listening on {server.BaseAddress} (root {options.Root})");
+            try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
+        }
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     public static RegistryOptions Parse(string[] args)
     {
         if (args.Length == 0 || args[0] != "serve") throw new FormatException("expected the \"serve\" command");
-        var address = RegistryOptions.DefaultAddress;
-        var root = Path.Combine(Environment.CurrentDirectory, "registry");
-        for (var i = 1; i < args.Length; i++)
-        {
-            var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (args[i], null);
-            if (name is not ("--addr" or "--root")) throw new FormatException($"unknown option \"{args[i]}\"");
-            if (value is null)
-            {
-                if (++i >= args.Length) throw new FormatException($"option {name} needs a value");
-                value = args[i];
-            }
-            if (name == "--addr") address = value; else root = value;
-        }
-        return new RegistryOptions(RegistryOptions.ParseAddress(address), Path.GetFullPath(root));
+        return ServeArguments.Parse(args[1..], warning => Console.Error.WriteLine($"berth-registry: warning: {warning}"));
     }
 }

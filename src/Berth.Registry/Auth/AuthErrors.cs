@@ -1,0 +1,23 @@
+using Berth.Registry.Api;
+
+namespace Berth.Registry.Auth;
+
+/// <summary>Error bodies of the auth layer, in the registry's <c>{"errors":[…]}</c> shape.</summary>
+public static class AuthErrors
+{
+    /// <summary>401 UNAUTHORIZED with the challenge in <c>WWW-Authenticate</c>.</summary>
+    public static Task UnauthorizedAsync(HttpResponse response, string challenge, string message = "authentication required")
+    {
+        response.Headers.WWWAuthenticate = challenge;
+        return WriteAsync(response, new RegistryError(System.Net.HttpStatusCode.Unauthorized, "UNAUTHORIZED", message));
+    }
+
+    public static Task WriteAsync(HttpResponse response, RegistryError error)
+    {
+        response.StatusCode = (int)error.Status;
+        response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+        if (response.HttpContext.Request.Method == "HEAD") return Task.CompletedTask;
+        var body = new ErrorResponse([new ErrorEntry(error.Code, error.Message, error.Detail)]);
+        return RegistryRouter.WriteJsonAsync(response, body, RegistryJsonContext.Default.ErrorResponse);
+    }
+}
