@@ -3,10 +3,11 @@ namespace Berth.Registry.Hosting;
 /// <summary>Command line: <c>berth-registry serve [--addr HOST:PORT] [--root DIR]</c>.</summary>
 public static class RegistryCommand
 {
-    private const string Usage = "usage: berth-registry serve [--addr HOST:PORT] [--root DIR]";
+    private const string Usage = "usage: berth-registry serve [--addr HOST:PORT] [--root DIR] [--delete]\n       berth-registry garbage-collect --root DIR [--dry-run] [--delete-untagged]";
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["garbage-collect", ..]) return await Storage.GarbageCollectCommand.RunAsync(args[1..], Console.Out, Console.Error);
         RegistryOptions options;
         try
         {
@@ -31,8 +32,14 @@ public static class RegistryCommand
         if (args.Length == 0 || args[0] != "serve") throw new FormatException("expected the \"serve\" command");
         var address = RegistryOptions.DefaultAddress;
         var root = Path.Combine(Environment.CurrentDirectory, "registry");
+        var deleteEnabled = false;
         for (var i = 1; i < args.Length; i++)
         {
+            if (args[i] == "--delete")
+            {
+                deleteEnabled = true;
+                continue;
+            }
             var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, (string?)v) : (args[i], null);
             if (name is not ("--addr" or "--root")) throw new FormatException($"unknown option \"{args[i]}\"");
             if (value is null)
@@ -42,6 +49,6 @@ public static class RegistryCommand
             }
             if (name == "--addr") address = value; else root = value;
         }
-        return new RegistryOptions(RegistryOptions.ParseAddress(address), Path.GetFullPath(root));
+        return new RegistryOptions(RegistryOptions.ParseAddress(address), Path.GetFullPath(root)) { DeleteEnabled = deleteEnabled };
     }
 }

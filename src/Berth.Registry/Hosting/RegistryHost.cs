@@ -30,7 +30,7 @@ public sealed class RegistryHost : IAsyncDisposable
             kestrel.Listen(options.Endpoint);
         });
         var app = builder.Build();
-        var router = new RegistryRouter(store);
+        var router = new RegistryRouter(store, new RegistryApiOptions(options.DeleteEnabled));
         app.Run(router.HandleAsync);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()

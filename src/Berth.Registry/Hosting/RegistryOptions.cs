@@ -7,6 +7,9 @@ public sealed record RegistryOptions(IPEndPoint Endpoint, string Root)
 {
     public const string DefaultAddress = "127.0.0.1:5000";
 
+    /// <summary>--delete: allow DELETE of manifests, tags and blobs (distribution's delete.enabled).</summary>
+    public bool DeleteEnabled { get; init; }
+
     /// <summary>Parses HOST:PORT ("[::1]:5000" for IPv6; "localhost" means 127.0.0.1).</summary>
     public static IPEndPoint ParseAddress(string address)
     {
