@@ -64,6 +64,15 @@ public sealed class ManifestValidationTests(RegistryFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task InvalidUtf8InsideAStringIsManifestInvalid()
+    {
+        // Found by FuzzTests: JsonDocument accepts it and fails only when the string is read.
+        byte[] body = [.. "{\"schemaVersion\":2,\"mediaType\":\""u8, 0xff, 0xfe, .. "\"}"u8];
+        using var response = await _oci.PutManifestAsync("valid/utf8", "latest", body, null);
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "MANIFEST_INVALID");
+    }
+
+    [Fact]
     public async Task MediaTypeInTheBodyMustMatchAKnownContentType()
     {
         var set = await PushBlobsAsync("valid/mediatype", "docker-schema2");

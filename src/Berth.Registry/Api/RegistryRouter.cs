@@ -44,6 +44,11 @@ public sealed class RegistryRouter(RegistryStore store, RegistryApiOptions optio
         {
             // The client went away; there is nobody to answer.
         }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // A bug or a storage failure: distribution's UNKNOWN code, with the reason, rather than an empty 500.
+            await WriteErrorAsync(context.Response, new RegistryError(HttpStatusCode.InternalServerError, "UNKNOWN", $"unknown error: {e.GetType().Name}: {e.Message}"));
+        }
     }
 
     private Task DispatchAsync(HttpContext context)

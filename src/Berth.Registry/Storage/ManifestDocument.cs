@@ -56,6 +56,11 @@ public sealed record ManifestDocument(
         {
             throw new FormatException($"manifest is not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // JsonDocument accepts a string with invalid UTF-8 and only fails when it is read.
+            throw new FormatException($"manifest is not valid UTF-8 JSON: {e.Message}");
+        }
     }
 
     /// <summary>The referrers API's artifact type: artifactType, else an image manifest's config media type.</summary>
