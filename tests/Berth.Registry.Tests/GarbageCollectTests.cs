@@ -64,13 +64,13 @@ public sealed class GarbageCollectTests
         Assert.Equal(0, dryCode);
         Assert.Equal(before, ContentBlobs(fixture)); // dry run removes nothing
         foreach (var digest in garbage) Assert.Contains($"blob eligible for deletion: {digest}", dryOutput);
-        Assert.Contains("3 blobs marked, 3 blobs and 0 manifests eligible for deletion (dry run", dryOutput);
+        Assert.Contains("3 blobs marked, 3 blobs and 0 manifests eligible for deletion, 0 stale uploads (dry run", dryOutput);
 
         var (code, output) = await CollectAsync(fixture);
         Assert.Equal(0, code);
         Assert.Equal(before.Except(garbage).ToHashSet(), ContentBlobs(fixture));
         Assert.Equal(3, before.Count - ContentBlobs(fixture).Count);
-        Assert.Contains("3 blobs marked, 3 blobs and 0 manifests eligible for deletion", output);
+        Assert.Contains("3 blobs marked, 3 blobs and 0 manifests eligible for deletion, 0 stale uploads", output);
 
         // The surviving image is whole; the collected one is gone; the pending upload still works.
         using var manifest = await oci.GetAsync($"/v2/{name}/manifests/two");
@@ -83,6 +83,20 @@ public sealed class GarbageCollectTests
         Assert.Equal(HttpStatusCode.NoContent, status.StatusCode);
 
         Assert.Contains("0 blobs and 0 manifests", (await CollectAsync(fixture)).Output); // idempotent
+
+        // An upload abandoned for longer than a week (a crashed client) is purged; a fresh one stays.
+        var id = OciClient.Location(pending).Split('/')[^1];
+        var uploadDir = Path.Combine(fixture.Root, "uploads", id);
+        File.SetLastWriteTimeUtc(Path.Combine(uploadDir, "data"), DateTime.UtcNow - TimeSpan.FromDays(8));
+        using var fresh = await oci.SendAsync(HttpMethod.Post, $"/v2/{name}/blobs/uploads/");
+        var (_, dryUploads) = await CollectAsync(fixture, "--dry-run");
+        Assert.Contains($"stale upload eligible for deletion: {id}", dryUploads);
+        Assert.True(Directory.Exists(uploadDir));
+        var (_, purged) = await CollectAsync(fixture);
+        Assert.Contains("1 stale uploads", purged);
+        Assert.False(Directory.Exists(uploadDir));
+        using var freshStatus = await oci.GetAsync(OciClient.Location(fresh));
+        Assert.Equal(HttpStatusCode.NoContent, freshStatus.StatusCode);
         return 0;
     });
 

@@ -3,7 +3,8 @@ using Berth.Core.Digests;
 namespace Berth.Registry.Storage;
 
 /// <summary>What a collection found: blobs kept, blobs removed (or that would be), untagged manifests removed.</summary>
-public sealed record GarbageCollectionResult(int Marked, IReadOnlyList<Digest> Swept, IReadOnlyList<(string Repository, Digest Manifest)> UntaggedManifests);
+public sealed record GarbageCollectionResult(
+    int Marked, IReadOnlyList<Digest> Swept, IReadOnlyList<(string Repository, Digest Manifest)> UntaggedManifests, IReadOnlyList<string> StaleUploads);
 
 /// <summary>
 /// Mark and sweep over content/, as distribution's <c>registry garbage-collect</c>:
@@ -14,12 +15,16 @@ public sealed record GarbageCollectionResult(int Marked, IReadOnlyList<Digest> S
 ///   kept references are unlinked, except referrers of a kept manifest (signatures, SBOMs).</item>
 ///   <item>Sweep: every blob in content/ that is not marked is deleted. Repository _blobs links
 ///   are left alone, as distribution does; a link to swept content reads as absent.</item>
+///   <item>Uploads untouched for <see cref="UploadMaxAge"/> (a crashed or abandoned client) are
+///   removed, as distribution's upload purging does with the same default age.</item>
 /// </list>
 /// It must not run while the registry accepts pushes: a blob uploaded but not yet referenced
 /// by a manifest would be swept (distribution has the same rule: read-only mode or stopped).
 /// </summary>
 public sealed class GarbageCollector(RegistryStore store, TextWriter log)
 {
+    public static readonly TimeSpan UploadMaxAge = TimeSpan.FromDays(7);
+
     public async Task<GarbageCollectionResult> RunAsync(bool dryRun, bool deleteUntagged, CancellationToken cancellationToken)
     {
         var marked = new HashSet<Digest>();
@@ -35,9 +40,27 @@ public sealed class GarbageCollector(RegistryStore store, TextWriter log)
             await log.WriteLineAsync($"blob eligible for deletion: {digest}");
             if (!dryRun) await store.Driver.DeleteAsync(StoragePaths.Blob(digest), cancellationToken);
         }
+        var stale = await PurgeUploadsAsync(dryRun, cancellationToken);
         await log.WriteLineAsync(
-            $"{marked.Count} blobs marked, {swept.Count} blobs and {untagged.Count} manifests eligible for deletion{(dryRun ? " (dry run: nothing deleted)" : "")}");
-        return new GarbageCollectionResult(marked.Count, swept, untagged);
+            $"{marked.Count} blobs marked, {swept.Count} blobs and {untagged.Count} manifests eligible for deletion, {stale.Count} stale uploads{(dryRun ? " (dry run: nothing deleted)" : "")}");
+        return new GarbageCollectionResult(marked.Count, swept, untagged, stale);
+    }
+
+    private async Task<List<string>> PurgeUploadsAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var stale = new List<string>();
+        var cutoff = DateTimeOffset.UtcNow - UploadMaxAge;
+        foreach (var id in await store.Driver.ListAsync(StoragePaths.Uploads, cancellationToken))
+        {
+            if (!Guid.TryParseExact(id, "D", out _)) continue;
+            var data = await store.Driver.StatAsync(StoragePaths.Upload(id) + "/data", cancellationToken);
+            var dir = await store.Driver.StatAsync(StoragePaths.Upload(id), cancellationToken);
+            if ((data ?? dir) is not { } entry || entry.ModifiedAt > cutoff) continue;
+            stale.Add(id);
+            await log.WriteLineAsync($"stale upload eligible for deletion: {id}");
+            if (!dryRun) await store.Driver.DeleteAsync(StoragePaths.Upload(id), cancellationToken);
+        }
+        return stale;
     }
 
     private async Task<List<(string, Digest)>> MarkRepositoryAsync(string repository, HashSet<Digest> marked, bool deleteUntagged, bool dryRun, CancellationToken cancellationToken)
