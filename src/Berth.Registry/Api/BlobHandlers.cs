@@ -50,9 +50,12 @@ public sealed class BlobHandlers(RegistryStore store, RegistryApiOptions options
     {
         var query = context.Request.Query;
         var cancel = context.RequestAborted;
+        // end-4c: the algorithm the client will name at the end; only its support matters here.
+        if (query["digest-algorithm"].FirstOrDefault() is { } algorithm && !RegistryDigests.Algorithms.Contains(algorithm))
+            throw RegistryError.DigestInvalid($"unsupported digest algorithm \"{algorithm}\"");
         // A mount of a blob the source repository cannot see falls back to an ordinary upload session.
         if (query["mount"].FirstOrDefault() is { } mount && query["from"].FirstOrDefault() is { } from
-            && Digest.TryParse(mount, out var mounted) && RepositoryName.IsValid(from) && await store.BlobSizeAsync(from, mounted, cancel) is not null)
+            && RegistryDigests.TryParse(mount, out var mounted) && RepositoryName.IsValid(from) && await store.BlobSizeAsync(from, mounted, cancel) is not null)
         {
             await store.LinkBlobAsync(name, mounted, cancel);
             Created(context.Response, name, mounted);
@@ -116,7 +119,7 @@ public sealed class BlobHandlers(RegistryStore store, RegistryApiOptions options
     }
 
     internal static Digest ParseDigest(string value) =>
-        Digest.TryParse(value, out var digest) ? digest : throw RegistryError.DigestInvalid($"invalid or unsupported digest \"{value}\"");
+        RegistryDigests.TryParse(value, out var digest) ? digest : throw RegistryError.DigestInvalid($"invalid or unsupported digest \"{value}\"");
 
     private static async Task CopyAsync(Stream source, Stream target, long length, CancellationToken cancellationToken)
     {

@@ -42,7 +42,8 @@ public sealed class ManifestHandlers(RegistryStore store, RegistryApiOptions opt
         }
 
         var bytes = await ReadBodyAsync(context.Request, options.MaxManifestBytes);
-        var digest = Digest.Compute(bytes);
+        // Pushed by a sha512 digest, the manifest is stored under its sha512; by tag, under sha256.
+        var digest = RegistryDigests.Compute(expected?.Algorithm ?? Digest.Sha256Algorithm, bytes);
         if (expected is { } e && e != digest) throw RegistryError.DigestInvalid($"manifest digest is {digest}, not {e}");
         ManifestDocument document;
         try

@@ -33,9 +33,10 @@ public sealed class GarbageCollector(RegistryStore store, TextWriter log)
             untagged.AddRange(await MarkRepositoryAsync(repository, marked, deleteUntagged, dryRun, cancellationToken));
 
         var swept = new List<Digest>();
-        foreach (var entry in await store.Driver.ListAsync(StoragePaths.Blobs, cancellationToken))
+        foreach (var algorithm in RegistryDigests.Algorithms)
+        foreach (var entry in await store.Driver.ListAsync(StoragePaths.BlobDirectory(algorithm), cancellationToken))
         {
-            if (RegistryStore.ParseHex(entry) is not { } digest || marked.Contains(digest)) continue;
+            if (RegistryStore.ParseHex(entry) is not { } digest || digest.Algorithm != algorithm || marked.Contains(digest)) continue;
             swept.Add(digest);
             await log.WriteLineAsync($"blob eligible for deletion: {digest}");
             if (!dryRun) await store.Driver.DeleteAsync(StoragePaths.Blob(digest), cancellationToken);

@@ -92,7 +92,7 @@ public sealed record ManifestDocument(
     {
         if (descriptor.ValueKind != JsonValueKind.Object) throw new FormatException("descriptor is not an object");
         var digestText = OptionalString(descriptor, "digest");
-        if (!Digest.TryParse(digestText, out var digest)) throw new FormatException($"invalid or unsupported descriptor digest \"{digestText}\"");
+        if (!RegistryDigests.TryParse(digestText, out var digest)) throw new FormatException($"invalid or unsupported descriptor digest \"{digestText}\"");
         long size = 0;
         if (descriptor.TryGetProperty("size", out var s) && (s.ValueKind != JsonValueKind.Number || !s.TryGetInt64(out size) || size < 0))
             throw new FormatException($"invalid size for descriptor {digest}");

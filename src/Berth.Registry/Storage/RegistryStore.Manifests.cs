@@ -42,7 +42,7 @@ public sealed partial class RegistryStore
     public async Task<Digest?> ResolveTagAsync(string name, string tag, CancellationToken cancellationToken)
     {
         var content = await Driver.GetContentAsync(StoragePaths.Tag(name, tag), cancellationToken);
-        return content is not null && Digest.TryParse(Encoding.UTF8.GetString(content).Trim(), out var digest) ? digest : null;
+        return content is not null && RegistryDigests.TryParse(Encoding.UTF8.GetString(content).Trim(), out var digest) ? digest : null;
     }
 
     public async Task<bool> DeleteTagAsync(string name, string tag, CancellationToken cancellationToken)
@@ -115,6 +115,5 @@ public sealed partial class RegistryStore
         }
     }
 
-    internal static Digest? ParseHex(string hex) =>
-        hex.Length == 64 && Digest.IsLowerHex(hex) ? new Digest(Digest.Sha256Algorithm, hex) : null;
+    internal static Digest? ParseHex(string hex) => RegistryDigests.FromHex(hex);
 }

@@ -73,7 +73,7 @@ public sealed partial class RegistryStore
         {
             Digest actual;
             await using (var stream = await Driver.OpenReadAsync(data, 0, cancellationToken) ?? throw RegistryError.UploadUnknown(id))
-                actual = await Digest.ComputeAsync(stream, cancellationToken);
+                actual = await RegistryDigests.ComputeAsync(expected.Algorithm, stream, cancellationToken);
             if (actual != expected) throw RegistryError.DigestInvalid($"upload digest is {actual}, not {expected}");
             var blob = StoragePaths.Blob(actual);
             if (await Driver.StatAsync(blob, cancellationToken) is null) await Driver.MoveAsync(data, blob, cancellationToken);

@@ -5,22 +5,25 @@ namespace Berth.Registry.Storage;
 /// <summary>
 /// The storage layout (driver paths), in one place:
 /// <code>
-///   content/blobs/sha256/&lt;hex&gt;                                   every blob and manifest, verified
+///   content/blobs/&lt;sha256|sha512&gt;/&lt;hex&gt;                           every blob and manifest, verified
 ///   uploads/&lt;uuid&gt;/{repository,data}                             uploads in progress
 ///   repositories/&lt;name&gt;/_blobs/&lt;hex&gt;                             blobs visible in that repository
 ///   repositories/&lt;name&gt;/_manifests/revisions/&lt;hex&gt;               manifests; the link holds the media type
 ///   repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                    the tagged manifest's digest
 ///   repositories/&lt;name&gt;/_manifests/referrers/&lt;subject&gt;/&lt;hex&gt;   manifests whose subject is &lt;subject&gt;
 /// </code>
-/// Only validated names, tags, digests and upload GUIDs are ever put into a path.
+/// Only validated names, tags, digests and upload GUIDs are ever put into a path. Links and
+/// revisions are named by hex alone: its length (64 or 128) tells sha256 from sha512.
 /// </summary>
 public static class StoragePaths
 {
-    public const string Blobs = "content/blobs/sha256";
+    public const string Blobs = "content/blobs";
+
+    public static string BlobDirectory(string algorithm) => $"{Blobs}/{algorithm}";
     public const string Uploads = "uploads";
     public const string Repositories = "repositories";
 
-    public static string Blob(Digest digest) => $"{Blobs}/{Checked(digest)}";
+    public static string Blob(Digest digest) => $"{BlobDirectory(digest.Algorithm)}/{Checked(digest)}";
     public static string Upload(string id) => $"{Uploads}/{id}";
     public static string Repository(string name) => $"{Repositories}/{name}";
     public static string BlobLink(string name, Digest digest) => $"{Repository(name)}/_blobs/{Checked(digest)}";
@@ -33,7 +36,5 @@ public static class StoragePaths
 
     // Digest's constructor does not validate; never let a crafted hex walk anywhere.
     private static string Checked(Digest digest) =>
-        digest.Algorithm == Digest.Sha256Algorithm && digest.Hex is { Length: 64 } hex && Digest.IsLowerHex(hex)
-            ? hex
-            : throw new ArgumentException($"unsupported digest \"{digest}\"");
+        RegistryDigests.IsValid(digest) ? digest.Hex : throw new ArgumentException($"unsupported digest \"{digest}\"");
 }
