@@ -1,4 +1,3 @@
-using System.Text;
 using Berth.Core.Digests;
 using Berth.Registry.Storage;
 
