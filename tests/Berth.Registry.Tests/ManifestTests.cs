@@ -57,7 +57,7 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
     {
         var config = await PushBlobAsync("refuse", "{}");
         var foreign = await PushBlobAsync("elsewhere", "foreign layer");
-        using var missing = await PutAsync("/v2/refuse/manifests/v1", Manifest(config, foreign), OciManifest);
+        using var missing = await PutAsync("/v2/refuse/manifests/v1", Manifest(config, foreign), DockerManifest);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("\"code\":\"MANIFEST_BLOB_UNKNOWN\"", await missing.Content.ReadAsStringAsync());
 
@@ -78,7 +78,7 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
     {
         var manifest = Manifest(await PushBlobAsync("paged", "{}"), await PushBlobAsync("paged", "layer"));
         foreach (var tag in new[] { "c", "a", "d", "b" })
-            (await PutAsync($"/v2/paged/manifests/{tag}", manifest, OciManifest)).EnsureSuccessStatusCode();
+            (await PutAsync($"/v2/paged/manifests/{tag}", manifest, DockerManifest)).EnsureSuccessStatusCode();
 
         Assert.Equal("""{"name":"paged","tags":["a","b","c","d"]}""", await Client.GetStringAsync("/v2/paged/tags/list"));
         using var first = await Client.GetAsync("/v2/paged/tags/list?n=2");

@@ -24,6 +24,8 @@ public sealed class RegistryError(HttpStatusCode status, string code, string mes
         new(HttpStatusCode.BadRequest, "MANIFEST_INVALID", message);
     public static RegistryError ManifestUnknown(string reference) =>
         new(HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "manifest unknown to registry", new() { ["reference"] = reference });
+    public static RegistryError TagInvalid(string tag) =>
+        new(HttpStatusCode.BadRequest, "TAG_INVALID", "manifest tag did not match URI", new() { ["tag"] = tag });
     public static RegistryError NameInvalid(string name) =>
         new(HttpStatusCode.BadRequest, "NAME_INVALID", "invalid repository name", new() { ["name"] = name });
     public static RegistryError NameUnknown(string name) =>

@@ -6,12 +6,18 @@ namespace Berth.Registry.Api;
 
 /// <summary>
 /// Dispatches /v2/ requests by hand: repository names contain slashes, so the route is found
-/// from the end of the path (…/blobs/uploads/&lt;id&gt;, …/blobs/&lt;digest&gt;, …/manifests/&lt;ref&gt;, …/tags/list).
+/// from the end of the path (…/blobs/uploads/&lt;id&gt;, …/blobs/&lt;digest&gt;, …/manifests/&lt;ref&gt;,
+/// …/referrers/&lt;digest&gt;, …/tags/list).
 /// </summary>
-public sealed class RegistryRouter(RegistryStore store)
+public sealed class RegistryRouter(RegistryStore store, RegistryApiOptions options)
 {
-    private readonly BlobHandlers _blobs = new(store);
-    private readonly ManifestHandlers _manifests = new(store);
+    private readonly BlobHandlers _blobs = new(store, options);
+    private readonly ManifestHandlers _manifests = new(store, options);
+    private readonly CatalogHandlers _catalog = new(store);
+
+    public RegistryRouter(RegistryStore store) : this(store, new RegistryApiOptions())
+    {
+    }
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -26,8 +32,24 @@ public sealed class RegistryRouter(RegistryStore store)
         }
         catch (RangeNotSatisfiableException e)
         {
-            context.Response.StatusCode = (int)HttpStatusCode.RequestedRangeNotSatisfiable;
             context.Response.Headers.Range = RangeHeader(e.Size);
+            await WriteErrorAsync(context.Response, RegistryError.UploadInvalid(e.Message), HttpStatusCode.RequestedRangeNotSatisfiable);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own complaints about the request (bad framing, body too large, …) are the client's fault.
+            // Kestrel's 413 is the upload limit (--max-upload-size) cutting a streamed body off.
+            var code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "SIZE_INVALID" : "UNSUPPORTED";
+            await WriteErrorAsync(context.Response, new RegistryError((HttpStatusCode)e.StatusCode, code, e.Message));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // A bug or a storage failure: distribution's UNKNOWN code, with the reason, rather than an empty 500.
+            await WriteErrorAsync(context.Response, new RegistryError(HttpStatusCode.InternalServerError, "UNKNOWN", $"unknown error: {e.GetType().Name}: {e.Message}"));
         }
     }
 
@@ -46,13 +68,18 @@ public sealed class RegistryRouter(RegistryStore store)
         if (segments is ["_catalog"])
         {
             RequireMethod(request, "GET");
-            return _manifests.CatalogAsync(context);
+            return _catalog.CatalogAsync(context);
         }
         var n = segments.Length;
         if (n >= 3 && segments[n - 2] == "tags" && segments[n - 1] == "list")
         {
             RequireMethod(request, "GET");
-            return _manifests.TagsAsync(context, Name(segments, n - 2));
+            return _catalog.TagsAsync(context, Name(segments, n - 2));
+        }
+        if (n >= 3 && segments[n - 2] == "referrers")
+        {
+            RequireMethod(request, "GET");
+            return _catalog.ReferrersAsync(context, Name(segments, n - 2), segments[n - 1]);
         }
         if (n >= 3 && segments[n - 2] == "manifests")
         {
@@ -61,6 +88,7 @@ public sealed class RegistryRouter(RegistryStore store)
             {
                 "GET" or "HEAD" => _manifests.GetAsync(context, name, segments[n - 1]),
                 "PUT" => _manifests.PutAsync(context, name, segments[n - 1]),
+                "DELETE" => _manifests.DeleteAsync(context, name, segments[n - 1]),
                 _ => throw RegistryError.Unsupported($"{request.Method} is not supported on manifests"),
             };
         }
@@ -75,10 +103,10 @@ public sealed class RegistryRouter(RegistryStore store)
             }
             return request.Method switch
             {
-                "GET" => _blobs.UploadStatus(context, name, id),
+                "GET" => _blobs.UploadStatusAsync(context, name, id),
                 "PATCH" => _blobs.PatchAsync(context, name, id),
                 "PUT" => _blobs.CompleteAsync(context, name, id),
-                "DELETE" => _blobs.Cancel(context, name, id),
+                "DELETE" => _blobs.CancelAsync(context, name, id),
                 _ => throw RegistryError.Unsupported($"{request.Method} is not supported on uploads"),
             };
         }
@@ -89,8 +117,13 @@ public sealed class RegistryRouter(RegistryStore store)
         }
         if (n >= 3 && segments[n - 2] == "blobs")
         {
-            RequireMethod(request, "GET", "HEAD");
-            return _blobs.GetAsync(context, Name(segments, n - 2), segments[n - 1]);
+            var name = Name(segments, n - 2);
+            return request.Method switch
+            {
+                "GET" or "HEAD" => _blobs.GetAsync(context, name, segments[n - 1]),
+                "DELETE" => _blobs.DeleteAsync(context, name, segments[n - 1]),
+                _ => throw RegistryError.Unsupported($"{request.Method} is not supported on blobs"),
+            };
         }
         throw RegistryError.NotFound();
     }
@@ -109,15 +142,20 @@ public sealed class RegistryRouter(RegistryStore store)
 
     internal static string RangeHeader(long size) => $"0-{Math.Max(size - 1, 0)}";
 
-    internal static async Task WriteJsonAsync<T>(HttpResponse response, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    internal static async Task WriteJsonAsync<T>(HttpResponse response, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        string contentType = "application/json")
     {
-        response.ContentType = "application/json";
+        response.ContentType = contentType;
         await JsonSerializer.SerializeAsync(response.Body, value, type, response.HttpContext.RequestAborted);
     }
 
-    private static Task WriteErrorAsync(HttpResponse response, RegistryError error)
+    private static Task WriteErrorAsync(HttpResponse response, RegistryError error, HttpStatusCode? status = null)
     {
-        response.StatusCode = (int)error.Status;
+        if (response.HasStarted) return Task.CompletedTask;
+        response.StatusCode = (int)(status ?? error.Status);
+        // The body the handler may have begun (headers only) is replaced by the error.
+        response.Headers.Remove("Docker-Content-Digest");
+        response.Headers.ContentLength = null;
         if (response.HttpContext.Request.Method == "HEAD") return Task.CompletedTask;
         var body = new ErrorResponse([new ErrorEntry(error.Code, error.Message, error.Detail)]);
         return WriteJsonAsync(response, body, RegistryJsonContext.Default.ErrorResponse);

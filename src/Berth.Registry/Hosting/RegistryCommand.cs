@@ -5,10 +5,11 @@ namespace Berth.Registry.Hosting;
 /// <summary>Command line: <c>berth-registry serve [OPTIONS]</c> (see <see cref="ServeArguments.Help"/>).</summary>
 public static class RegistryCommand
 {
-    private const string Usage = "usage: berth-registry serve [OPTIONS]  (berth-registry serve --help for the options)";
+    private const string Usage = "usage: berth-registry serve [OPTIONS]  (berth-registry serve --help for the options)\n       berth-registry garbage-collect --root DIR [--dry-run] [--delete-untagged]";
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["garbage-collect", ..]) return await Storage.GarbageCollectCommand.RunAsync(args[1..], Console.Out, Console.Error);
         if (args is [] or ["-h" or "--help" or "help"] || args is ["serve", ..] && args.Skip(1).Any(a => a is "-h" or "--help"))
         {
             await Console.Out.WriteAsync(ServeArguments.Help);

@@ -67,7 +67,7 @@ public sealed class RegistryHost : IAsyncDisposable
         app.Use(observer.InvokeAsync);
         app.Use(auth.InvokeAsync);
         app.Use(limits.InvokeAsync);
-        app.Run(new RegistryRouter(store).HandleAsync);
+        app.Run(new RegistryRouter(store, new RegistryApiOptions(options.DeleteEnabled)).HandleAsync);
         await app.StartAsync(cancellationToken);
         var baseAddress = BoundAddress(app);
 

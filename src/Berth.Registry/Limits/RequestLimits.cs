@@ -37,7 +37,7 @@ public sealed class RequestLimits(bool readOnly, long? maxUploadSize, RegistrySt
         if (maxUploadSize is { } max && UploadOf(request.Method, segments) is { } upload)
         {
             var (name, id) = upload;
-            var remaining = max - (id.Length == 0 ? 0 : CurrentSize(name, id));
+            var remaining = max - (id.Length == 0 ? 0 : await CurrentSizeAsync(name, id, context.RequestAborted));
             if (request.ContentLength > remaining)
             {
                 await AuthErrors.WriteAsync(context.Response, TooLarge(max));
@@ -73,11 +73,11 @@ public sealed class RequestLimits(bool readOnly, long? maxUploadSize, RegistrySt
         return null;
     }
 
-    private long CurrentSize(string name, string id)
+    private async Task<long> CurrentSizeAsync(string name, string id, CancellationToken cancellationToken)
     {
         try
         {
-            return store.Uploads.Size(name, id);
+            return await store.Uploads.SizeAsync(name, id, cancellationToken);
         }
         catch (RegistryError)
         {

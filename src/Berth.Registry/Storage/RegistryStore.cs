@@ -1,153 +1,114 @@
-using Berth.Content;
 using Berth.Core.Digests;
-using Berth.Core.Errors;
 using Berth.Registry.Api;
 
 namespace Berth.Registry.Storage;
 
 /// <summary>
-/// Registry storage under DIR:
-/// <code>
-///   content/blobs/sha256/&lt;hex&gt;                               every blob and manifest, verified (ContentStore)
-///   uploads/&lt;uuid&gt;/                                          uploads in progress (UploadStore)
-///   repositories/&lt;name&gt;/_blobs/&lt;hex&gt;                         links: blobs visible in that repository
-///   repositories/&lt;name&gt;/_manifests/revisions/&lt;hex&gt;           links holding the manifest's media type
-///   repositories/&lt;name&gt;/_manifests/tags/&lt;tag&gt;                the tagged manifest's digest
-/// </code>
+/// Blobs, repositories and manifests over an <see cref="IStorageDriver"/> (layout in
+/// <see cref="StoragePaths"/>). A blob or manifest enters content/ only after its bytes were
+/// hashed and matched its digest, and only then is it linked into a repository; deleting from a
+/// repository removes links, and <see cref="GarbageCollector"/> removes unreferenced content.
 /// </summary>
-public sealed class RegistryStore
+public sealed partial class RegistryStore
 {
-    private readonly string _repositories;
-
-    public RegistryStore(string root)
+    public RegistryStore(string root) : this(new FilesystemDriver(root))
     {
-        Root = Path.GetFullPath(root);
-        Content = new ContentStore(Path.Combine(Root, "content"));
-        Uploads = new UploadStore(Root);
-        _repositories = Path.Combine(Root, "repositories");
-        Directory.CreateDirectory(_repositories);
     }
 
-    public string Root { get; }
-    public ContentStore Content { get; }
+    public RegistryStore(IStorageDriver driver)
+    {
+        Driver = driver;
+        Uploads = new UploadStore(driver);
+    }
+
+    public IStorageDriver Driver { get; }
     public UploadStore Uploads { get; }
 
-    private string RepoDir(string name) => Path.Combine(_repositories, name);
-    private string BlobLink(string name, Digest digest) => Path.Combine(RepoDir(name), "_blobs", digest.Hex);
-    private string RevisionLink(string name, Digest digest) => Path.Combine(RepoDir(name), "_manifests", "revisions", digest.Hex);
-    private string TagLink(string name, string tag) => Path.Combine(RepoDir(name), "_manifests", "tags", tag);
-
-    public bool RepositoryExists(string name) => Directory.Exists(RepoDir(name));
-
     /// <summary>The committed blob's size if <paramref name="name"/> may see it.</summary>
-    public long? BlobSize(string name, Digest digest) =>
-        File.Exists(BlobLink(name, digest)) && Content.Info(digest) is { } info ? info.Size : null;
-
-    public string BlobPath(Digest digest) => Content.BlobPath(digest);
-
-    public void LinkBlob(string name, Digest digest) => WriteLink(BlobLink(name, digest), "");
-
-    public async Task<Digest> PutBlobAsync(string name, Stream body, Digest expected, CancellationToken cancellationToken)
+    public async Task<long?> BlobSizeAsync(string name, Digest digest, CancellationToken cancellationToken)
     {
-        var info = await Verified(() => Content.WriteAsync(body, expected, cancellationToken));
-        LinkBlob(name, info.Digest);
-        return info.Digest;
+        if (await Driver.StatAsync(StoragePaths.BlobLink(name, digest), cancellationToken) is null) return null;
+        return (await Driver.StatAsync(StoragePaths.Blob(digest), cancellationToken))?.Size;
     }
 
-    /// <summary>Verifies the upload's bytes against <paramref name="expected"/>, commits and links them.</summary>
-    public async Task<Digest> CompleteUploadAsync(string name, string id, Digest expected, CancellationToken cancellationToken)
+    public Task<Stream?> OpenBlobAsync(Digest digest, long offset, CancellationToken cancellationToken) =>
+        Driver.OpenReadAsync(StoragePaths.Blob(digest), offset, cancellationToken);
+
+    public Task LinkBlobAsync(string name, Digest digest, CancellationToken cancellationToken) =>
+        Driver.PutContentAsync(StoragePaths.BlobLink(name, digest), ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>Removes the repository's link only (the content stays for other repositories and GC); false if not linked.</summary>
+    public async Task<bool> UnlinkBlobAsync(string name, Digest digest, CancellationToken cancellationToken)
     {
-        var data = Uploads.DataPath(name, id);
+        var link = StoragePaths.BlobLink(name, digest);
+        if (await Driver.StatAsync(link, cancellationToken) is null) return false;
+        await Driver.DeleteAsync(link, cancellationToken);
+        return true;
+    }
+
+    /// <summary>A monolithic upload: the body goes through a private upload so the same verification applies.</summary>
+    public async Task<Digest> PutBlobAsync(string name, Stream body, Digest expected, CancellationToken cancellationToken)
+    {
+        var id = await Uploads.StartAsync(name, cancellationToken);
         try
         {
-            var info = await Verified(() => Content.CommitFileAsync(data, expected, cancellationToken));
-            LinkBlob(name, info.Digest);
-            return info.Digest;
+            await Uploads.AppendAsync(name, id, body, null, null, cancellationToken);
+            return await CommitUploadAsync(name, id, expected, cancellationToken);
         }
         finally
         {
-            Uploads.Delete(id);
+            await Uploads.DeleteAsync(id, CancellationToken.None);
         }
     }
 
-    public async Task PutManifestAsync(string name, Digest digest, byte[] bytes, string mediaType, string? tag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes the upload, and only if it matches <paramref name="expected"/> moves it into content/
+    /// and links it. The upload is gone afterwards either way: a failed commit leaves nothing.
+    /// Two uploads of one blob both rename identical bytes onto the same name, which is harmless.
+    /// </summary>
+    public async Task<Digest> CommitUploadAsync(string name, string id, Digest expected, CancellationToken cancellationToken)
     {
-        await Content.WriteAsync(bytes, digest, cancellationToken);
-        WriteLink(RevisionLink(name, digest), mediaType);
-        if (tag is not null) WriteLink(TagLink(name, tag), digest.ToString());
-    }
-
-    public bool ManifestExists(string name, Digest digest) => File.Exists(RevisionLink(name, digest)) && Content.Exists(digest);
-
-    /// <summary>Resolves a tag or digest to the manifest's digest, media type and bytes; MANIFEST_UNKNOWN if absent.</summary>
-    public async Task<(Digest Digest, string MediaType, byte[] Bytes)> GetManifestAsync(string name, string reference, CancellationToken cancellationToken)
-    {
-        Digest digest;
-        if (reference.Contains(':'))
+        var data = await Uploads.DataPathAsync(name, id, cancellationToken);
+        try
         {
-            if (!Digest.TryParse(reference, out digest)) throw RegistryError.DigestInvalid($"invalid digest \"{reference}\"");
+            Digest actual;
+            await using (var stream = await Driver.OpenReadAsync(data, 0, cancellationToken) ?? throw RegistryError.UploadUnknown(id))
+                actual = await RegistryDigests.ComputeAsync(expected.Algorithm, stream, cancellationToken);
+            if (actual != expected) throw RegistryError.DigestInvalid($"upload digest is {actual}, not {expected}");
+            var blob = StoragePaths.Blob(actual);
+            if (await Driver.StatAsync(blob, cancellationToken) is null) await Driver.MoveAsync(data, blob, cancellationToken);
+            await LinkBlobAsync(name, actual, cancellationToken);
+            return actual;
         }
-        else
+        finally
         {
-            var tag = TagLink(name, reference);
-            if (!RepositoryName.IsValidTag(reference) || !File.Exists(tag)) throw RegistryError.ManifestUnknown(reference);
-            digest = Digest.Parse(File.ReadAllText(tag).Trim());
+            await Uploads.DeleteAsync(id, CancellationToken.None);
         }
-        var link = RevisionLink(name, digest);
-        if (!File.Exists(link) || !Content.Exists(digest)) throw RegistryError.ManifestUnknown(reference);
-        return (digest, File.ReadAllText(link), await Content.ReadAllAsync(digest, cancellationToken));
     }
 
-    public List<string> Tags(string name)
-    {
-        var dir = Path.Combine(RepoDir(name), "_manifests", "tags");
-        if (!Directory.Exists(dir)) return [];
-        var tags = Directory.EnumerateFiles(dir).Select(Path.GetFileName).OfType<string>()
-            .Where(t => !t.StartsWith('.')).ToList();
-        tags.Sort(StringComparer.Ordinal);
-        return tags;
-    }
+    public async Task<bool> RepositoryExistsAsync(string name, CancellationToken cancellationToken) =>
+        await Driver.StatAsync(StoragePaths.Repository(name), cancellationToken) is { IsDirectory: true };
 
     /// <summary>Every repository (a directory holding _blobs or _manifests), sorted.</summary>
-    public List<string> Repositories()
+    public async Task<List<string>> RepositoriesAsync(CancellationToken cancellationToken)
     {
         var names = new List<string>();
-        Walk(_repositories, "");
+        await WalkAsync(StoragePaths.Repositories, "");
         names.Sort(StringComparer.Ordinal);
         return names;
 
-        void Walk(string dir, string prefix)
+        async Task WalkAsync(string dir, string prefix)
         {
-            foreach (var child in Directory.EnumerateDirectories(dir))
+            foreach (var component in await Driver.ListAsync(dir, cancellationToken))
             {
-                var component = Path.GetFileName(child);
-                if (component.StartsWith('_')) continue;
+                // Name components cannot start with '_', so _blobs and _manifests never look like repositories.
+                if (component.StartsWith('_') || !RepositoryName.IsValid(component)) continue;
+                var child = dir + "/" + component;
                 var name = prefix.Length == 0 ? component : prefix + "/" + component;
-                if (Directory.Exists(Path.Combine(child, "_blobs")) || Directory.Exists(Path.Combine(child, "_manifests")))
-                    names.Add(name);
-                Walk(child, name);
+                var entries = await Driver.ListAsync(child, cancellationToken);
+                if (entries.Contains("_blobs") || entries.Contains("_manifests")) names.Add(name);
+                await WalkAsync(child, name);
             }
         }
-    }
-
-    private static async Task<ContentInfo> Verified(Func<Task<ContentInfo>> write)
-    {
-        try
-        {
-            return await write();
-        }
-        catch (InvalidParameterException e)
-        {
-            throw RegistryError.DigestInvalid(e.Message);
-        }
-    }
-
-    /// <summary>Writes a small file atomically (temp + rename) so readers never see half of it.</summary>
-    private static void WriteLink(string path, string content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Guid.NewGuid().ToString("N") + ".tmp");
-        File.WriteAllText(temp, content);
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -3,66 +3,117 @@ using Berth.Registry.Api;
 namespace Berth.Registry.Storage;
 
 /// <summary>
-/// Blob uploads in progress, one directory each: DIR/uploads/&lt;uuid&gt;/{repository,data}.
-/// Bytes only become a blob when <see cref="RegistryStore.CompleteUploadAsync"/> verifies them.
+/// Blob uploads in progress, one directory each: uploads/&lt;uuid&gt;/{repository,data}.
+/// Lifecycle: start → append chunks (each must begin where the data ends) → commit
+/// (<see cref="RegistryStore.CommitUploadAsync"/> verifies the digest and moves the data into
+/// content/) or cancel. Bytes here are never visible as a blob; a crash leaves only an upload
+/// nobody can see, which a client restarts or resumes from its Range.
 /// </summary>
-public sealed class UploadStore
+public sealed class UploadStore(IStorageDriver driver)
 {
-    private readonly string _dir;
+    // Striped locks: requests on one upload are serialised (append, then commit) without a
+    // dictionary that grows with every upload ever started.
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
-    public UploadStore(string root)
-    {
-        _dir = Path.Combine(root, "uploads");
-        Directory.CreateDirectory(_dir);
-    }
-
-    public string Start(string repository)
+    public async Task<string> StartAsync(string repository, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("D");
-        var dir = Path.Combine(_dir, id);
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "repository"), repository);
-        File.Create(Path.Combine(dir, "data")).Dispose();
+        await driver.PutContentAsync(Data(id), ReadOnlyMemory<byte>.Empty, cancellationToken);
+        await driver.PutContentAsync(Owner(id), System.Text.Encoding.UTF8.GetBytes(repository), cancellationToken);
         return id;
     }
 
-    /// <summary>Path of the upload's data file; BLOB_UPLOAD_UNKNOWN unless it belongs to <paramref name="repository"/>.</summary>
-    public string DataPath(string repository, string id)
+    /// <summary>Serialises every request on one upload; dispose to release.</summary>
+    public async Task<IDisposable> LockAsync(string id, CancellationToken cancellationToken)
+    {
+        var gate = _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(id) % (uint)_locks.Length)];
+        await gate.WaitAsync(cancellationToken);
+        return new Release(gate);
+    }
+
+    /// <summary>Driver path of the upload's data; BLOB_UPLOAD_UNKNOWN unless it belongs to <paramref name="repository"/>.</summary>
+    public async Task<string> DataPathAsync(string repository, string id, CancellationToken cancellationToken)
     {
         // Only canonical GUIDs: an id is a path component and must never walk out of uploads/.
         if (!Guid.TryParseExact(id, "D", out var guid) || guid.ToString("D") != id) throw RegistryError.UploadUnknown(id);
-        var dir = Path.Combine(_dir, id);
-        var owner = Path.Combine(dir, "repository");
-        var data = Path.Combine(dir, "data");
-        if (!File.Exists(owner) || !File.Exists(data) || File.ReadAllText(owner) != repository)
+        var owner = await driver.GetContentAsync(Owner(id), cancellationToken);
+        if (owner is null || System.Text.Encoding.UTF8.GetString(owner) != repository || await driver.StatAsync(Data(id), cancellationToken) is null)
             throw RegistryError.UploadUnknown(id);
-        return data;
+        return Data(id);
     }
 
-    public long Size(string repository, string id) => new FileInfo(DataPath(repository, id)).Length;
-
-    /// <summary>Appends a chunk; <paramref name="start"/> (from Content-Range) must equal the current size.</summary>
-    public async Task<long> AppendAsync(string repository, string id, Stream body, long? start, long? end, CancellationToken cancellationToken)
+    public async Task<long> SizeAsync(string repository, string id, CancellationToken cancellationToken)
     {
-        var path = DataPath(repository, id);
-        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        if (start is { } s && s != file.Length) throw new RangeNotSatisfiableException(file.Length);
-        var before = file.Length;
-        await body.CopyToAsync(file, 1 << 20, cancellationToken);
-        await file.FlushAsync(cancellationToken);
-        if (end is { } e && e - (start ?? before) + 1 != file.Length - before)
+        var data = await DataPathAsync(repository, id, cancellationToken);
+        return (await driver.StatAsync(data, cancellationToken))?.Size ?? throw RegistryError.UploadUnknown(id);
+    }
+
+    /// <summary>
+    /// Appends a chunk. With a Content-Range, <paramref name="start"/> must equal the current size
+    /// (else 416) and the body must be exactly end-start+1 bytes; a chunk that turns out shorter or
+    /// longer invalidates the whole upload, which is discarded.
+    /// </summary>
+    public async Task<long> AppendAsync(string repository, string id, Stream body, ContentRange? range, long? contentLength, CancellationToken cancellationToken)
+    {
+        var size = await SizeAsync(repository, id, cancellationToken);
+        if (range is { } r)
         {
-            file.SetLength(before);
-            throw RegistryError.UploadInvalid("chunk length does not match Content-Range");
+            if (r.Start != size) throw new RangeNotSatisfiableException(size);
+            if (contentLength is { } declared && declared != r.Length)
+                throw RegistryError.UploadInvalid($"Content-Length {declared} does not match Content-Range {r.Start}-{r.End}");
         }
-        return file.Length;
+        long written;
+        await using (var file = await driver.OpenAppendAsync(Data(id), cancellationToken))
+        {
+            var counting = new CountingCopy(file);
+            await counting.CopyFromAsync(body, cancellationToken);
+            written = counting.Written;
+        }
+        if (range is { } checkedRange && written != checkedRange.Length)
+        {
+            await DeleteAsync(id, cancellationToken);
+            throw RegistryError.UploadInvalid($"chunk of {written} bytes does not match Content-Range {checkedRange.Start}-{checkedRange.End}; upload discarded");
+        }
+        return size + written;
     }
 
-    public void Delete(string id)
+    public Task DeleteAsync(string id, CancellationToken cancellationToken) =>
+        driver.DeleteAsync(StoragePaths.Upload(id), cancellationToken);
+
+    private static string Data(string id) => StoragePaths.Upload(id) + "/data";
+    private static string Owner(string id) => StoragePaths.Upload(id) + "/repository";
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
     {
-        var dir = Path.Combine(_dir, id);
-        try { Directory.Delete(dir, recursive: true); } catch (DirectoryNotFoundException) { }
+        private int _released;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+        }
     }
+
+    private sealed class CountingCopy(Stream target)
+    {
+        public long Written { get; private set; }
+
+        public async Task CopyFromAsync(Stream source, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                Written += n;
+            }
+            await target.FlushAsync(cancellationToken);
+        }
+    }
+}
+
+/// <summary>A chunk's byte range from Content-Range: inclusive offsets.</summary>
+public readonly record struct ContentRange(long Start, long End)
+{
+    public long Length => End - Start + 1;
 }
 
 /// <summary>An out-of-order chunk: answered 416 with the range received so far.</summary>
