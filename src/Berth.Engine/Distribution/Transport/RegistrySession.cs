@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Authentication;
 using Berth.Core.Errors;
 using SystemException = Berth.Core.Errors.SystemException;
 using Berth.Engine.Distribution.Auth;
@@ -42,13 +41,14 @@ public sealed class RegistrySession
         {
             var http = transport.ClientFor(endpoint.Authority);
             var ping = new Uri(endpoint, "v2/");
+            var attempt = Environment.TickCount64;
             try
             {
                 using var response = await http.GetAsync(ping, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 var challenge = (int)response.StatusCode == 401 ? PickChallenge(response) : null;
                 return new RegistrySession(http, endpoint, domain, tokens, credentials, challenge);
             }
-            catch (HttpRequestException e) when (!IsCertificateRejection(e))
+            catch (HttpRequestException e) when (!transport.CertificateRejectedSince(endpoint.Authority, attempt))
             {
                 // A refused connection or a plain-HTTP server on the TLS port: try the next endpoint.
                 last = new SystemException($"Get \"{ping}\": {Describe(e)}");
@@ -56,7 +56,7 @@ public sealed class RegistrySession
             catch (HttpRequestException e)
             {
                 // The server speaks TLS but is not trusted: say so rather than downgrading to HTTP.
-                throw new SystemException($"Get \"{ping}\": x509: certificate signed by unknown authority ({Describe(e)})");
+                throw new SystemException($"Get \"{ping}\": x509: certificate signed by unknown authority (add its CA to the registry's certs.d directory) ({Describe(e)})");
             }
         }
         throw last ?? new SystemException($"no endpoint for registry {domain}");
@@ -119,9 +119,6 @@ public sealed class RegistrySession
     }
 
     public static string RepositoryScope(string repository, bool push) => $"repository:{repository}:{(push ? "pull,push" : "pull")}";
-
-    private static bool IsCertificateRejection(HttpRequestException e) =>
-        e.InnerException is AuthenticationException a && a.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal);
 
     private static string Describe(Exception e)
     {

@@ -12,6 +12,9 @@ namespace Berth.Engine.Distribution.Transport;
 public sealed class RegistryTransport(RegistryOptions options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new(StringComparer.OrdinalIgnoreCase);
+    // When each host's certificate was last refused: exception texts are not reliable under
+    // NativeAOT (resource keys), so sessions ask here whether a failed connection was a refusal.
+    private readonly ConcurrentDictionary<string, long> _rejections = new(StringComparer.OrdinalIgnoreCase);
 
     public RegistryOptions Options => options;
 
@@ -62,12 +65,20 @@ public sealed class RegistryTransport(RegistryOptions options) : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = clientCertificates,
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Validate(roots, certificate, chain, errors),
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                {
+                    if (Validate(roots, certificate, chain, errors)) return true;
+                    _rejections[host] = Environment.TickCount64;
+                    return false;
+                },
             },
         };
         // Layers stream for minutes; per-read progress is the real liveness check, not a total timeout.
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>Whether <paramref name="host"/>'s certificate was refused at or after <paramref name="since"/> (Environment.TickCount64).</summary>
+    public bool CertificateRejectedSince(string host, long since) => _rejections.TryGetValue(host, out var at) && at >= since;
 
     /// <summary>The system's verdict, or, when only the chain failed, a chain built on certs.d's roots.</summary>
     private static bool Validate(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
