@@ -38,3 +38,9 @@ public sealed class SystemException(string message, Exception? inner = null) : B
 {
     public override int StatusCode => 500;
 }
+
+/// <summary>401: credentials are missing or wrong (docker login against a registry that refuses them).</summary>
+public sealed class UnauthorizedException(string message) : BerthException(message)
+{
+    public override int StatusCode => 401;
+}

@@ -2,6 +2,7 @@ using Berth.Content;
 using Berth.Daemon.Routes;
 using Berth.Engine;
 using Berth.Engine.Containers;
+using Berth.Engine.Distribution;
 using Berth.Engine.Images;
 using Berth.Engine.Metadata;
 using Berth.Engine.Runtime.Shim;
@@ -38,8 +39,14 @@ public static class DaemonHost
         {
             string runtime;
             List<string> sockets;
+            RegistryOptions registries;
             try
             {
+                var config = DaemonConfigFile.Load(options.ConfigFile, options.ConfigFileGiven);
+                registries = new RegistryOptions(
+                    [.. config.InsecureRegistries, .. options.InsecureRegistries],
+                    [.. config.RegistryMirrors, .. options.RegistryMirrors],
+                    options.RegistryCertsDirectory);
                 runtime = ResolveProgram(options.Runtime);
                 if (!File.Exists(options.ShimPath))
                     throw new InvalidOperationException($"berth-shim not found at {options.ShimPath} (use --shim)");
@@ -56,7 +63,7 @@ public static class DaemonHost
                 await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancellationToken);
             try
             {
-                await ServeAsync(options, runtime, sockets, cancellationToken);
+                await ServeAsync(options, runtime, sockets, registries, cancellationToken);
                 return 0;
             }
             finally
@@ -67,7 +74,7 @@ public static class DaemonHost
         }
     }
 
-    private static async Task ServeAsync(DaemonOptions options, string runtime, List<string> sockets, CancellationToken cancellationToken)
+    private static async Task ServeAsync(DaemonOptions options, string runtime, List<string> sockets, RegistryOptions registries, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(options.LogLevel);
@@ -86,7 +93,7 @@ public static class DaemonHost
                 kestrel.ListenUnixSocket(socket);
             }
         });
-        AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent });
+        AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent }, registries);
 
         await using var app = builder.Build();
         app.Use(ErrorMiddleware.Middleware);
@@ -94,6 +101,7 @@ public static class DaemonHost
         app.UseRouting(); // after the version prefix is stripped
         SystemRoutes.Map(app);
         ImageRoutes.Map(app);
+        DistributionRoutes.Map(app);
         ContainerRoutes.Map(app);
         AttachRoutes.Map(app);
         // dockerd answers unknown routes with a JSON error, which clients print.
@@ -108,7 +116,7 @@ public static class DaemonHost
     }
 
     /// <summary>The composition root: every engine service, wired once.</summary>
-    private static void AddEngine(IServiceCollection services, EngineOptions engine)
+    private static void AddEngine(IServiceCollection services, EngineOptions engine, RegistryOptions registries)
     {
         services.AddSingleton(engine);
         services.AddSingleton(_ => new MetadataStore(engine.DatabasePath));
@@ -120,6 +128,9 @@ public static class DaemonHost
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
             sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
             Path.Combine(engine.DataRoot, "image")));
+        services.AddSingleton(sp => new DistributionService(
+            sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
+            (ImageService)sp.GetRequiredService<IImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
         services.AddSingleton(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
         services.AddSingleton<IShimLauncher>(_ => new ShimLauncher(engine.ShimPath));
         services.AddSingleton(sp => new ContainerRunner(

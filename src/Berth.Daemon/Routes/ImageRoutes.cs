@@ -53,18 +53,19 @@ internal static class ImageRoutes
         return verb switch
         {
             "tag" => Tag(context, name),
+            "push" => DistributionRoutes.PushAsync(context, name),
             _ => throw new NotFoundException("page not found"),
         };
     }
 
-    /// <summary>POST /images/create: fromSrc=- imports the request body; fromImage pulls (not yet supported).</summary>
+    /// <summary>POST /images/create: fromSrc=- imports the request body; fromImage pulls.</summary>
     private static async Task Create(HttpContext context)
     {
         var fromSrc = context.Query("fromSrc");
         if (string.IsNullOrEmpty(fromSrc))
         {
-            var fromImage = context.Query("fromImage") ?? "";
-            throw new NotFoundException($"pull access denied for {fromImage}: pulling images from registries is not supported by this berthd yet");
+            await DistributionRoutes.PullAsync(context);
+            return;
         }
         if (fromSrc != "-") throw new InvalidParameterException("importing from a URL is not supported: use fromSrc=- with the archive as the request body");
         var repo = context.Query("repo");

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Berth.Daemon.Hosting;
 using Berth.Engine;
 using Berth.Engine.Containers;
+using Berth.Engine.Distribution;
 using Berth.Engine.Images;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;
@@ -55,6 +56,18 @@ internal static class SystemRoutes
             BuildTime = VersionInfo.BuildTime,
         }, Http.Json.SystemVersion);
 
+    /// <summary>dockerd's ServiceConfig: loopback and CIDRs, then one IndexInfo per named insecure registry plus docker.io.</summary>
+    private static RegistryServiceConfig RegistryConfig(RegistryOptions options)
+    {
+        var indexes = new Dictionary<string, IndexInfo>
+        {
+            ["docker.io"] = new() { Name = "docker.io", Mirrors = options.Mirrors, Secure = true, Official = true },
+        };
+        foreach (var host in options.InsecureHosts)
+            indexes[host] = new IndexInfo { Name = host, Mirrors = [], Secure = false, Official = false };
+        return new RegistryServiceConfig { InsecureRegistryCIDRs = options.InsecureCidrs, IndexConfigs = indexes, Mirrors = options.Mirrors };
+    }
+
     private static Task Info(HttpContext context)
     {
         var engine = context.Service<EngineOptions>();
@@ -94,7 +107,7 @@ internal static class SystemRoutes
             NCPU = Environment.ProcessorCount,
             MemTotal = HostPlatform.MemTotal,
             IndexServerAddress = "https://index.docker.io/v1/",
-            RegistryConfig = new RegistryServiceConfig { InsecureRegistryCIDRs = ["127.0.0.0/8"], IndexConfigs = new Dictionary<string, IndexInfo>(), Mirrors = [] },
+            RegistryConfig = RegistryConfig(context.Service<DistributionService>().Options),
             Name = Environment.MachineName,
             ServerVersion = VersionInfo.Version,
             Runtimes = new Dictionary<string, RuntimeInfo> { ["runc"] = new() { Path = engine.RuntimePath } },

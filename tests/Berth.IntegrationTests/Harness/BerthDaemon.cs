@@ -19,6 +19,9 @@ public sealed class BerthDaemon : IAsyncDisposable
     public string CgroupParent { get; }
     public int Pid => _process?.Id ?? 0;
 
+    /// <summary>More berthd flags (e.g. --registry-certs-dir, --config-file), given at every start.</summary>
+    public List<string> ExtraArgs { get; } = [];
+
     public static string BinDir { get; } = FindBinDir();
     public static string BerthPath => Path.Combine(BinDir, "berth");
     public static string? DockerCli { get; } = FindDockerCli();
@@ -49,6 +52,7 @@ public sealed class BerthDaemon : IAsyncDisposable
         };
         foreach (var arg in new[] { "--host", Host, "--data-root", DataRoot, "--exec-root", ExecRoot, "--cgroup-parent", CgroupParent, "--log-level", "debug" })
             start.ArgumentList.Add(arg);
+        foreach (var arg in ExtraArgs) start.ArgumentList.Add(arg);
         _process = Process.Start(start)!;
         var log = Path.Combine(Root, "berthd.log");
         _ = PumpAsync(_process.StandardOutput, log);

@@ -1,0 +1,70 @@
+using Berth.Core.Digests;
+using Berth.Core.References;
+using Berth.Layers;
+
+namespace Berth.Engine.Images;
+
+/// <summary>A layer of a pulled image: its diff ID and the blob (as pulled) that holds its tar.</summary>
+public sealed record PulledLayer(Digest DiffId, Digest Blob, string Compression);
+
+// The image side of a pull: the distribution service downloads and unpacks without holding the
+// image lock (so pulls run in parallel), then hands the finished image over here, where it becomes
+// visible in one transaction under the lock that rmi also takes.
+public sealed partial class ImageService
+{
+    /// <summary>
+    /// Records a pulled image whose config and layer blobs are committed and whose layers were
+    /// unpacked, and names it. A layer an rmi removed meanwhile is unpacked again from its blob.
+    /// Returns the image each name pointed to before (null when new or unchanged).
+    /// </summary>
+    internal async Task<IReadOnlyList<Digest?>> PublishPulledAsync(byte[] configBytes, ImageConfigFile config, IReadOnlyList<PulledLayer> layers,
+        IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
+    {
+        await _mutate.WaitAsync(cancellationToken);
+        try
+        {
+            var stack = new List<Layer>();
+            Layer? parent = null;
+            foreach (var pulled in layers)
+            {
+                var layer = _layers.Get(ChainIds.Compute(parent?.ChainId, pulled.DiffId));
+                if (layer is null)
+                {
+                    await using var blob = _content.OpenRead(pulled.Blob);
+                    layer = await _layers.ApplyAsync(parent, blob, pulled.DiffId, cancellationToken);
+                }
+                stack.Add(layer);
+                parent = layer;
+            }
+            var record = await PrepareAsync(configBytes, config, stack, cancellationToken);
+            var blobs = layers.Where(l => _content.Exists(l.Blob)).Select(l => new LayerBlob(l.DiffId, l.Blob, l.Compression)).ToList();
+            return Publish([(record, blobs)], names.Select(n => (n, record.Id)).ToList());
+        }
+        finally
+        {
+            _mutate.Release();
+        }
+    }
+
+    /// <summary>Names an image that is already stored (a pull that found everything present).</summary>
+    internal async Task<IReadOnlyList<Digest?>> NameAsync(Digest id, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
+    {
+        await _mutate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_store.Get(id) is null) throw NoSuchImage(id.ToString());
+            return Publish([], names.Select(n => (n, id)).ToList());
+        }
+        finally
+        {
+            _mutate.Release();
+        }
+    }
+
+    /// <summary>The image a normalised reference names now, or null.</summary>
+    internal Digest? LookupReference(ImageReference reference) => _store.LookupReference(reference.ToString());
+
+    internal ImageRecord? GetRecord(Digest id) => _store.Get(id);
+
+    internal LayerBlob? GetLayerBlob(Digest diffId) => _store.GetLayerBlob(diffId);
+}
