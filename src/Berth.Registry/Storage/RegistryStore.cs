@@ -71,9 +71,18 @@ public sealed partial class RegistryStore
         var data = await Uploads.DataPathAsync(name, id, cancellationToken);
         try
         {
+            var length = (await Driver.StatAsync(data, cancellationToken))?.Size ?? throw RegistryError.UploadUnknown(id);
+            var running = Uploads.Hashes.Take(id, length);
             Digest actual;
-            await using (var stream = await Driver.OpenReadAsync(data, 0, cancellationToken) ?? throw RegistryError.UploadUnknown(id))
+            if (running is { } digest && expected.Algorithm == Digest.Sha256Algorithm)
+            {
+                actual = digest;
+            }
+            else
+            {
+                await using var stream = await Driver.OpenReadAsync(data, 0, cancellationToken) ?? throw RegistryError.UploadUnknown(id);
                 actual = await RegistryDigests.ComputeAsync(expected.Algorithm, stream, cancellationToken);
+            }
             if (actual != expected) throw RegistryError.DigestInvalid($"upload digest is {actual}, not {expected}");
             var blob = StoragePaths.Blob(actual);
             if (await Driver.StatAsync(blob, cancellationToken) is null) await Driver.MoveAsync(data, blob, cancellationToken);

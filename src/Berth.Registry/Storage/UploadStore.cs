@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Berth.Registry.Api;
 
 namespace Berth.Registry.Storage;
@@ -11,6 +12,9 @@ namespace Berth.Registry.Storage;
 /// </summary>
 public sealed class UploadStore(IStorageDriver driver)
 {
+    /// <summary>Running digests of the uploads' bytes (see <see cref="UploadHashes"/>).</summary>
+    public UploadHashes Hashes { get; } = new(TimeProvider.System);
+
     // Striped locks: requests on one upload are serialised (append, then commit) without a
     // dictionary that grows with every upload ever started.
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
@@ -63,12 +67,21 @@ public sealed class UploadStore(IStorageDriver driver)
                 throw RegistryError.UploadInvalid($"Content-Length {declared} does not match Content-Range {r.Start}-{r.End}");
         }
         long written;
-        await using (var file = await driver.OpenAppendAsync(Data(id), cancellationToken))
+        var hash = Hashes.Resume(id, size);
+        try
         {
-            var counting = new CountingCopy(file);
+            await using var file = await driver.OpenAppendAsync(Data(id), cancellationToken);
+            var counting = new CountingCopy(file, hash);
             await counting.CopyFromAsync(body, cancellationToken);
             written = counting.Written;
         }
+        catch
+        {
+            // How much of the chunk reached the file is unknown: the commit hashes the file instead.
+            hash?.Dispose();
+            throw;
+        }
+        if (hash is not null) Hashes.Save(id, hash, size + written);
         if (range is { } checkedRange && written != checkedRange.Length)
         {
             await DeleteAsync(id, cancellationToken);
@@ -77,8 +90,11 @@ public sealed class UploadStore(IStorageDriver driver)
         return size + written;
     }
 
-    public Task DeleteAsync(string id, CancellationToken cancellationToken) =>
-        driver.DeleteAsync(StoragePaths.Upload(id), cancellationToken);
+    public Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        Hashes.Forget(id);
+        return driver.DeleteAsync(StoragePaths.Upload(id), cancellationToken);
+    }
 
     private static string Data(string id) => StoragePaths.Upload(id) + "/data";
     private static string Owner(string id) => StoragePaths.Upload(id) + "/repository";
@@ -92,7 +108,7 @@ public sealed class UploadStore(IStorageDriver driver)
         }
     }
 
-    private sealed class CountingCopy(Stream target)
+    private sealed class CountingCopy(Stream target, IncrementalHash? hash)
     {
         public long Written { get; private set; }
 
@@ -103,6 +119,7 @@ public sealed class UploadStore(IStorageDriver driver)
             while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
             {
                 await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                hash?.AppendData(buffer, 0, n);
                 Written += n;
             }
             await target.FlushAsync(cancellationToken);
