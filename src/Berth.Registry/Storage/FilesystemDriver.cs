@@ -90,7 +90,9 @@ public sealed class FilesystemDriver : IStorageDriver
     {
         var full = FullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        Stream file = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous);
+        // Unbuffered and synchronous: callers write large blocks, which land in the page cache at
+        // memory speed; an async handle would move every write to the thread pool for nothing.
+        Stream file = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.None);
         return Task.FromResult(file);
     }
 

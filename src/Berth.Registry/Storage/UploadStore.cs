@@ -114,17 +114,28 @@ public sealed class UploadStore(IStorageDriver driver)
 
         public async Task CopyFromAsync(Stream source, CancellationToken cancellationToken)
         {
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            // Gather the body into 1 MiB blocks: one write and one hash update per block.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
             {
-                await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
-                hash?.AppendData(buffer, 0, n);
-                Written += n;
+                while (true)
+                {
+                    var filled = 0;
+                    int n;
+                    while (filled < buffer.Length && (n = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0) filled += n;
+                    if (filled == 0) break;
+                    await target.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
+                    hash?.AppendData(buffer, 0, filled);
+                    Written += filled;
+                    if (filled < buffer.Length) break;
+                }
+                await target.FlushAsync(cancellationToken);
             }
-            await target.FlushAsync(cancellationToken);
-        }
-    }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }    }
 }
 
 /// <summary>A chunk's byte range from Content-Range: inclusive offsets.</summary>
