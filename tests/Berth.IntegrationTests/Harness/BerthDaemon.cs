@@ -101,8 +101,16 @@ public sealed class BerthDaemon : IAsyncDisposable
 
     public Task<CommandResult> Berth(params string[] args) => BerthWithInput(null, args);
 
+    /// <summary>berth's client config (logins); its own, so `berth login` never writes the host's ~/.docker.</summary>
+    public string BerthConfigDir => Path.Combine(Root, "berth-config");
+
     public Task<CommandResult> BerthWithInput(Stream? stdin, params string[] args) =>
-        ProcessRunner.RunAsync(BerthPath, args, new Dictionary<string, string> { ["BERTH_HOST"] = Host, ["DOCKER_HOST"] = Host }, stdin);
+        ProcessRunner.RunAsync(BerthPath, args, new Dictionary<string, string>
+        {
+            ["BERTH_HOST"] = Host,
+            ["DOCKER_HOST"] = Host,
+            ["BERTH_CONFIG"] = BerthConfigDir,
+        }, stdin);
 
     /// <summary>The reference docker CLI against this berthd.</summary>
     public Task<CommandResult> Docker(params string[] args) => DockerWithInput(null, args);

@@ -24,6 +24,29 @@ public sealed class ReferenceDockerd : IAsyncDisposable
 
     public static bool Installed => File.Exists(Binary) && BerthDaemon.DockerCli is not null;
 
+    /// <summary>
+    /// dockerd trusts a registry's CA only through /etc/docker/certs.d/HOST:PORT/ca.crt (no flag
+    /// moves it): the test's port is unique, and disposing removes the entry (and certs.d if it
+    /// is left empty).
+    /// </summary>
+    public static IDisposable TrustRegistryCa(string address, string caCertificatePath)
+    {
+        var dir = $"/etc/docker/certs.d/{address}";
+        Directory.CreateDirectory(dir);
+        File.Copy(caCertificatePath, Path.Combine(dir, "ca.crt"), overwrite: true);
+        return new CertsDEntry(dir);
+    }
+
+    private sealed class CertsDEntry(string dir) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            if (Directory.Exists("/etc/docker/certs.d") && !Directory.EnumerateFileSystemEntries("/etc/docker/certs.d").Any())
+                Directory.Delete("/etc/docker/certs.d");
+        }
+    }
+
     public static async Task<ReferenceDockerd> StartAsync()
     {
         var dockerd = new ReferenceDockerd(Path.Combine("/tmp", "rd-" + Guid.NewGuid().ToString("N")[..8]));
@@ -64,6 +87,15 @@ public sealed class ReferenceDockerd : IAsyncDisposable
         ProcessRunner.RunAsync(BerthDaemon.DockerCli!, args,
             new Dictionary<string, string> { ["DOCKER_HOST"] = Host, ["DOCKER_CONFIG"] = ConfigDir, ["DOCKER_BUILDKIT"] = "0" },
             timeout: TimeSpan.FromMinutes(3));
+
+    /// <summary>Imports the busybox rootfs as <paramref name="reference"/> (CMD sh), as BerthDaemon does.</summary>
+    public async Task ImportBusyboxAsync(string reference)
+    {
+        using var tar = new MemoryStream(await BusyboxRootfs.TarAsync());
+        var result = await ProcessRunner.RunAsync(BerthDaemon.DockerCli!, ["import", "-c", "CMD [\"sh\"]", "-", reference],
+            new Dictionary<string, string> { ["DOCKER_HOST"] = Host, ["DOCKER_CONFIG"] = ConfigDir }, tar);
+        if (result.ExitCode != 0) throw new InvalidOperationException("import failed: " + result);
+    }
 
     public async ValueTask DisposeAsync()
     {

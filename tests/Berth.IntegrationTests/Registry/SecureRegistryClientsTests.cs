@@ -35,43 +35,28 @@ public sealed class SecureRegistryClientsTests : IAsyncLifetime
     public async Task Dockerd_logs_in_pushes_and_pulls_over_tls(string kind)
     {
         await using var registry = await StartAsync(kind);
-        // dockerd trusts a registry's CA through /etc/docker/certs.d/HOST:PORT/ (no flag moves it):
-        // this run's port is unique, and the directory goes when the test ends.
-        var certsDir = $"/etc/docker/certs.d/{registry.Address}";
-        Directory.CreateDirectory(certsDir);
-        File.Copy(_pki.CaCertificatePath, Path.Combine(certsDir, "ca.crt"), overwrite: true);
-        try
-        {
-            await using var dockerd = await ReferenceDockerd.StartAsync();
-            var image = $"{registry.Address}/secure/busybox:v1";
-            using (var tar = new MemoryStream(await BusyboxRootfs.TarAsync()))
-                await ProcessRunner.RunAsync(BerthDaemon.DockerCli!, ["import", "-c", "CMD [\"sh\"]", "-", image],
-                    new Dictionary<string, string> { ["DOCKER_HOST"] = dockerd.Host, ["DOCKER_CONFIG"] = dockerd.ConfigDir }, tar);
+        using var trust = ReferenceDockerd.TrustRegistryCa(registry.Address, _pki.CaCertificatePath);
+        await using var dockerd = await ReferenceDockerd.StartAsync();
+        var image = $"{registry.Address}/secure/busybox:v1";
+        await dockerd.ImportBusyboxAsync(image);
 
-            var anonymous = await dockerd.Docker("push", image);
-            Assert.NotEqual(0, anonymous.ExitCode);
-            Assert.Contains("no basic auth credentials", anonymous.Stderr + anonymous.Stdout);
+        var anonymous = await dockerd.Docker("push", image);
+        Assert.NotEqual(0, anonymous.ExitCode);
+        Assert.Contains("no basic auth credentials", anonymous.Stderr + anonymous.Stdout);
 
-            var wrong = await dockerd.Docker("login", "-u", User, "-p", "wrong", registry.Address);
-            Assert.NotEqual(0, wrong.ExitCode);
-            var login = await dockerd.Docker("login", "-u", User, "-p", Password, registry.Address);
-            Assert.True(login.ExitCode == 0, login.ToString());
-            Assert.Contains("Login Succeeded", login.Stdout);
+        var wrong = await dockerd.Docker("login", "-u", User, "-p", "wrong", registry.Address);
+        Assert.NotEqual(0, wrong.ExitCode);
+        var login = await dockerd.Docker("login", "-u", User, "-p", Password, registry.Address);
+        Assert.True(login.ExitCode == 0, login.ToString());
+        Assert.Contains("Login Succeeded", login.Stdout);
 
-            var push = await dockerd.Docker("push", image);
-            Assert.True(push.ExitCode == 0, push.ToString());
-            Assert.Equal(0, (await dockerd.Docker("rmi", image)).ExitCode);
-            var pull = await dockerd.Docker("pull", image);
-            Assert.True(pull.ExitCode == 0, pull.ToString());
-            var run = await dockerd.Docker("run", "--rm", "--network", "none", image, "echo", "tls ok");
-            Assert.Equal("tls ok", run.Stdout.Trim());
-        }
-        finally
-        {
-            Directory.Delete(certsDir, recursive: true);
-            if (Directory.Exists("/etc/docker/certs.d") && !Directory.EnumerateFileSystemEntries("/etc/docker/certs.d").Any())
-                Directory.Delete("/etc/docker/certs.d");
-        }
+        var push = await dockerd.Docker("push", image);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        Assert.Equal(0, (await dockerd.Docker("rmi", image)).ExitCode);
+        var pull = await dockerd.Docker("pull", image);
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        var run = await dockerd.Docker("run", "--rm", "--network", "none", image, "echo", "tls ok");
+        Assert.Equal("tls ok", run.Stdout.Trim());
     }
 
     [Theory]
