@@ -91,7 +91,11 @@ public sealed class RegistryServer : IAsyncDisposable
         for (var i = 0; i < 300; i++)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"{binary} exited with {process.ExitCode}: {await server.ReadLogAsync()}");
+            {
+                var log = await server.ReadLogAsync();
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"{binary} exited with {process.ExitCode}: {log}");
+            }
             if (await AcceptsAsync(port)) return server;
             await Task.Delay(50);
         }
