@@ -123,13 +123,20 @@ public sealed class BlobHandlers(RegistryStore store, RegistryApiOptions options
 
     private static async Task CopyAsync(Stream source, Stream target, long length, CancellationToken cancellationToken)
     {
-        var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(length, 1))];
-        while (length > 0)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(1 << 20, Math.Max(length, 1)));
+        try
         {
-            var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken);
-            if (n == 0) throw new IOException("blob is shorter than its recorded size");
-            await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
-            length -= n;
+            while (length > 0)
+            {
+                var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken);
+                if (n == 0) throw new IOException("blob is shorter than its recorded size");
+                await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                length -= n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
