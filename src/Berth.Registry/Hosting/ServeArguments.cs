@@ -27,6 +27,9 @@ public static class ServeArguments
           --metrics-addr HOST:PORT  serve Prometheus metrics at /metrics on a separate listener
           --log-level LEVEL         error, warn, info (default) or debug
           -h, --help                show this help
+
+        other commands:
+          berth-registry garbage-collect --root DIR [--dry-run] [--delete-untagged]
         """;
 
     private static readonly HashSet<string> BooleanFlags = ["--read-only", "--delete"];

@@ -13,6 +13,11 @@ public static class GarbageCollectCommand
         {
             switch (args[i])
             {
+                case "-h" or "--help":
+                    await output.WriteLineAsync(Usage + "\n\nRemoves blobs no manifest references. Run it while the registry accepts no pushes.\n" +
+                        "  --dry-run, -d          print what would be removed, remove nothing\n" +
+                        "  --delete-untagged, -m  also remove manifests no tag reaches (and what only they reference)");
+                    return 0;
                 case "--dry-run" or "-d":
                     dryRun = true;
                     break;
