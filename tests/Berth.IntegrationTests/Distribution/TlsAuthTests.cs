@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Berth.IntegrationTests.Harness;
 using Xunit;
 using static Berth.IntegrationTests.Distribution.PushPullTests;
@@ -20,13 +17,10 @@ public sealed class TlsAuthTests
         Directory.CreateDirectory(dir);
         try
         {
-            var (caPem, certPath, keyPath) = MakeCertificates(dir);
-            var htpasswd = Path.Combine(dir, "htpasswd");
-            var hash = await ProcessRunner.RunAsync("htpasswd", ["-Bbn", "alice", "s3cret"]);
-            Assert.Equal(0, hash.ExitCode);
-            await File.WriteAllTextAsync(htpasswd, hash.Stdout);
+            var pki = TestPki.Create(Path.Combine(dir, "pki"));
+            var htpasswd = await TestPki.WriteHtpasswdAsync(Path.Combine(dir, "htpasswd"), "alice", "s3cret");
 
-            await using var registry = await RegistryServer.StartDistributionAsync(new RegistrySecurity(certPath, keyPath, htpasswd));
+            await using var registry = await RegistryServer.StartDistributionAsync(pki.Security(htpasswd));
             var certsD = Path.Combine(dir, "certs.d");
             await using var daemon = new BerthDaemon();
             daemon.ExtraArgs.AddRange(["--registry-certs-dir", certsD]);
@@ -39,7 +33,7 @@ public sealed class TlsAuthTests
             Assert.Contains("certificate signed by unknown authority", untrusted.Stderr);
 
             Directory.CreateDirectory(Path.Combine(certsD, registry.Address));
-            await File.WriteAllTextAsync(Path.Combine(certsD, registry.Address, "ca.crt"), caPem);
+            File.Copy(pki.CaCertificatePath, Path.Combine(certsD, registry.Address, "ca.crt"));
             await daemon.StopAsync();
             await daemon.StartAsync();
 
@@ -69,31 +63,5 @@ public sealed class TlsAuthTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>A CA and a server certificate for 127.0.0.1 signed by it, as PEM files.</summary>
-    private static (string CaPem, string CertPath, string KeyPath) MakeCertificates(string dir)
-    {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=berth test CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), RandomNumberGenerator.GetBytes(8));
-
-        var certPath = Path.Combine(dir, "server.crt");
-        var keyPath = Path.Combine(dir, "server.key");
-        File.WriteAllText(certPath, server.ExportCertificatePem());
-        File.WriteAllText(keyPath, serverKey.ExportPkcs8PrivateKeyPem());
-        return (ca.ExportCertificatePem(), certPath, keyPath);
     }
 }
