@@ -26,7 +26,14 @@ public readonly record struct Digest
     public static Digest Parse(string value) =>
         TryParse(value, out var digest) ? digest : throw new InvalidParameterException($"invalid digest \"{value}\"");
 
-    public static bool TryParse(string? value, out Digest digest)
+    public static bool TryParse(string? value, out Digest digest) =>
+        TryParse(value, algorithm => algorithm == Sha256Algorithm ? 64 : null, out digest);
+
+    /// <summary>
+    /// Parses ALGORITHM:HEX for the algorithms <paramref name="hexLengthOf"/> knows (it gives each
+    /// one's hex length, null for the rest): the registry also stores sha512 content.
+    /// </summary>
+    public static bool TryParse(string? value, Func<string, int?> hexLengthOf, out Digest digest)
     {
         digest = default;
         if (string.IsNullOrEmpty(value)) return false;
@@ -34,7 +41,7 @@ public readonly record struct Digest
         if (colon <= 0) return false;
         var algorithm = value[..colon];
         var hex = value[(colon + 1)..];
-        if (algorithm != Sha256Algorithm || hex.Length != 64 || !IsLowerHex(hex)) return false;
+        if (hexLengthOf(algorithm) is not { } length || hex.Length != length || !IsLowerHex(hex)) return false;
         digest = new Digest(algorithm, hex);
         return true;
     }

@@ -14,18 +14,7 @@ public static class RegistryDigests
 
     public static readonly string[] Algorithms = [Digest.Sha256Algorithm, Sha512Algorithm];
 
-    public static bool TryParse(string? value, out Digest digest)
-    {
-        digest = default;
-        if (string.IsNullOrEmpty(value)) return false;
-        var colon = value.IndexOf(':');
-        if (colon <= 0) return false;
-        var algorithm = value[..colon];
-        var hex = value[(colon + 1)..];
-        if (HexLength(algorithm) is not { } length || hex.Length != length || !Digest.IsLowerHex(hex)) return false;
-        digest = new Digest(algorithm, hex);
-        return true;
-    }
+    public static bool TryParse(string? value, out Digest digest) => Digest.TryParse(value, HexLength, out digest);
 
     /// <summary>True for a digest this registry can store (validated algorithm and hex); false for anything a path must not hold.</summary>
     public static bool IsValid(Digest digest) =>
