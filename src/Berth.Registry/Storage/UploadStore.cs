@@ -114,8 +114,8 @@ public sealed class UploadStore(IStorageDriver driver)
 
         public async Task CopyFromAsync(Stream source, CancellationToken cancellationToken)
         {
-            // Gather the body into 1 MiB blocks: one write and one hash update per block.
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            // Gather the body into 256 KiB blocks: one write and one hash update per block.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 18);
             try
             {
                 while (true)
