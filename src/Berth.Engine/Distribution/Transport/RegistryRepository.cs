@@ -11,9 +11,16 @@ public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Byt
 
 /// <summary>
 /// The OCI distribution API for one repository over a <see cref="RegistrySession"/>: manifests
-/// by tag or digest, blobs (GET, HEAD), uploads (POST then monolithic PUT), cross-repository
+/// by tag or digest, tags, blobs (GET, HEAD), uploads (POST then monolithic PUT), cross-repository
 /// mounts, and manifest PUT.
 /// </summary>
+/// <summary>GET /v2/NAME/tags/list's body: {"name":"…","tags":["…"]}.</summary>
+public sealed class TagList
+{
+    [System.Text.Json.Serialization.JsonPropertyName("name")] public string? Name { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("tags")] public List<string>? Tags { get; set; }
+}
+
 public sealed class RegistryRepository(RegistrySession session, string path, bool push)
 {
     private readonly IReadOnlyList<string> _scopes = [RegistrySession.RepositoryScope(path, push)];
@@ -41,6 +48,60 @@ public sealed class RegistryRepository(RegistrySession session, string path, boo
             throw new SystemException($"manifest verification failed for digest {expected}");
         var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
         return new FetchedManifest(digest, mediaType, bytes);
+    }
+
+    /// <summary>
+    /// GET /v2/NAME/tags/list, following the Link header's rel="next" pages (distribution's
+    /// Tags().All, which docker pull -a uses): every tag, in the registry's order.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(CancellationToken cancellationToken)
+    {
+        var tags = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Uri? next = session.Url($"v2/{path}/tags/list");
+        while (next is not null)
+        {
+            // A registry whose Link points back at a page already read must not loop forever.
+            if (!seen.Add(next.ToString())) break;
+            var page = next;
+            using var response = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), _scopes, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                throw await RegistryException.FromResponseAsync(response, "tags", cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            TagList? list;
+            try
+            {
+                list = System.Text.Json.JsonSerializer.Deserialize(bytes, DistributionJsonContext.Default.TagList);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new SystemException($"invalid tag list from {page}: {e.Message}");
+            }
+            if (list?.Tags is { } pageTags) tags.AddRange(pageTags);
+            next = NextPage(response);
+        }
+        return tags;
+    }
+
+    /// <summary>The target of a Link header's rel="next" entry (&lt;/v2/…?n=…&amp;last=…&gt;; rel="next"), or null.</summary>
+    internal Uri? NextPage(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values)) return null;
+        foreach (var value in values)
+            foreach (var entry in value.Split(','))
+            {
+                var open = entry.IndexOf('<');
+                var close = entry.IndexOf('>');
+                if (open < 0 || close < open) continue;
+                var parameters = entry[(close + 1)..];
+                if (!parameters.Replace(" ", "").Contains("rel=\"next\"", StringComparison.OrdinalIgnoreCase)
+                    && !parameters.Replace(" ", "").Contains("rel=next", StringComparison.OrdinalIgnoreCase)) continue;
+                // "/v2/…" must be read as relative: on Unix RelativeOrAbsolute would make it a file:// URI.
+                var text = entry[(open + 1)..close].Trim();
+                var kind = text.StartsWith('/') ? UriKind.Relative : UriKind.Absolute;
+                if (Uri.TryCreate(text, kind, out var target)) return Resolve(target);
+            }
+        return null;
     }
 
     /// <summary>GET /v2/NAME/blobs/DIGEST; the caller reads (and verifies) the body.</summary>
