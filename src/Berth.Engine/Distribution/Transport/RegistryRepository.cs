@@ -11,8 +11,8 @@ public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Byt
 
 /// <summary>
 /// The OCI distribution API for one repository over a <see cref="RegistrySession"/>: manifests
-/// by tag or digest, tags, blobs (GET, HEAD), uploads (POST then monolithic PUT), cross-repository
-/// mounts, and manifest PUT.
+/// by tag or digest, tags, blobs (GET, HEAD), uploads (RegistryRepository.Uploads.cs),
+/// cross-repository mounts, and manifest PUT.
 /// </summary>
 /// <summary>GET /v2/NAME/tags/list's body: {"name":"…","tags":["…"]}.</summary>
 public sealed class TagList
@@ -21,7 +21,7 @@ public sealed class TagList
     [System.Text.Json.Serialization.JsonPropertyName("tags")] public List<string>? Tags { get; set; }
 }
 
-public sealed class RegistryRepository(RegistrySession session, string path, bool push)
+public sealed partial class RegistryRepository(RegistrySession session, string path, bool push)
 {
     private readonly IReadOnlyList<string> _scopes = [RegistrySession.RepositoryScope(path, push)];
 
@@ -138,29 +138,6 @@ public sealed class RegistryRepository(RegistrySession session, string path, boo
             using var cancel = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(location)), _scopes, cancellationToken);
         }
         return false;
-    }
-
-    /// <summary>POST to start an upload, then one PUT with the whole blob (monolithic upload).</summary>
-    public async Task UploadAsync(Digest digest, long size, Func<Stream> open, Action<long, bool> progress, CancellationToken cancellationToken)
-    {
-        Uri location;
-        using (var start = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, session.Url($"v2/{path}/blobs/uploads/")), _scopes, cancellationToken))
-        {
-            if ((int)start.StatusCode != 202 || start.Headers.Location is null)
-                throw await RegistryException.FromResponseAsync(start, $"starting upload of {digest}", cancellationToken);
-            location = Resolve(start.Headers.Location);
-        }
-        var separator = location.Query.Length > 0 ? "&" : "?";
-        var target = new Uri(location + separator + "digest=" + Uri.EscapeDataString(digest.ToString()));
-        using var response = await session.SendAsync(() =>
-        {
-            var content = new StreamContent(new ProgressStream(open(), progress), 1 << 20);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Headers.ContentLength = size;
-            return new HttpRequestMessage(HttpMethod.Put, target) { Content = content };
-        }, _scopes, cancellationToken);
-        if ((int)response.StatusCode != 201)
-            throw await RegistryException.FromResponseAsync(response, $"uploading {digest}", cancellationToken);
     }
 
     /// <summary>PUT /v2/NAME/manifests/TAG with the exact bytes (their digest is what the registry records).</summary>
