@@ -95,7 +95,7 @@ internal sealed class ImagePuller(DistributionService service)
         PlatformSpec? platform, IReadOnlyList<ImageReference> names, IProgressSink sink, CancellationToken cancellationToken)
     {
         // The config is small: fetched whole, through the shared downloads so a resumed pull skips it too.
-        await service.Downloads.FetchAsync(configDigest, ct => repository.GetBlobAsync(configDigest, ct), (_, _) => { }, cancellationToken);
+        await service.Downloads.FetchAsync(configDigest, (offset, ct) => repository.GetBlobAsync(configDigest, offset, ct), (_, _) => { }, cancellationToken);
         var configBytes = await service.Content.ReadAllAsync(configDigest, cancellationToken);
         ImageConfigFile config;
         try
@@ -174,11 +174,11 @@ internal sealed class ImagePuller(DistributionService service)
         }
         try
         {
-            await service.Downloads.FetchAsync(layer.Blob, ct => repository.GetBlobAsync(layer.Blob, ct), (current, end) =>
+            await service.Downloads.FetchAsync(layer.Blob, (offset, ct) => repository.GetBlobAsync(layer.Blob, offset, ct), (current, end) =>
             {
                 if (end) pump.Post(ProgressUpdate.Layer(layer.Id, "Verifying Checksum"));
                 else pump.PostCount(layer.Id, "Downloading", current, layer.Size, final: current == layer.Size);
-            }, cancellationToken);
+            }, cancellationToken, status => pump.Post(ProgressUpdate.Layer(layer.Id, status)));
             pump.Post(ProgressUpdate.Layer(layer.Id, "Download complete"));
         }
         finally

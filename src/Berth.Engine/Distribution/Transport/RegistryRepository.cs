@@ -104,10 +104,18 @@ public sealed partial class RegistryRepository(RegistrySession session, string p
         return null;
     }
 
-    /// <summary>GET /v2/NAME/blobs/DIGEST; the caller reads (and verifies) the body.</summary>
-    public async Task<HttpResponseMessage> GetBlobAsync(Digest digest, CancellationToken cancellationToken)
+    /// <summary>
+    /// GET /v2/NAME/blobs/DIGEST, from <paramref name="offset"/> with a Range request when it is
+    /// not 0 (the answer says whether the registry honoured it: 206 or 200); the caller reads (and verifies) the body.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetBlobAsync(Digest digest, long offset, CancellationToken cancellationToken)
     {
-        var response = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, session.Url($"v2/{path}/blobs/{digest}")), _scopes, cancellationToken);
+        var response = await session.SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, session.Url($"v2/{path}/blobs/{digest}"));
+            if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+            return request;
+        }, _scopes, cancellationToken);
         if (response.IsSuccessStatusCode) return response;
         using (response)
             throw await RegistryException.FromResponseAsync(response, $"blob {digest}", cancellationToken);
