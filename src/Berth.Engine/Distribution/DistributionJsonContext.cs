@@ -11,4 +11,5 @@ namespace Berth.Engine.Distribution;
 [JsonSerializable(typeof(RegistryErrorBody))]
 [JsonSerializable(typeof(OciManifest))]
 [JsonSerializable(typeof(OciIndex))]
+[JsonSerializable(typeof(TagList))]
 internal sealed partial class DistributionJsonContext : JsonSerializerContext;

@@ -48,6 +48,12 @@ public sealed class DistributionService : IDisposable
     public int MaxConcurrentDownloads { get; init; } = 3;
     public int MaxConcurrentUploads { get; init; } = 5;
 
+    /// <summary>
+    /// Bytes per PATCH of a layer upload; 0 streams each layer in one PATCH, as dockerd does
+    /// (a registry's OCI-Chunk-Min-Length still raises any smaller size).
+    /// </summary>
+    public long UploadChunkSize { get; init; }
+
     public Task PullAsync(PullRequest request, IProgressSink progress, CancellationToken cancellationToken) =>
         new ImagePuller(this).PullAsync(request, progress, cancellationToken);
 

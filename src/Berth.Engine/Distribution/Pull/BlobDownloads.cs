@@ -10,6 +10,7 @@ namespace Berth.Engine.Distribution.Pull;
 /// same time (two clients pulling one image download each layer once). A download is verified
 /// against its digest while it streams and committed only when it matches; it is cancelled only
 /// when every pull waiting for it has gone. Blobs already in the content store are not fetched.
+/// Network failures are retried, resuming by Range where the registry allows (ResumingBlobStream).
 /// </summary>
 public sealed class BlobDownloads(IContentStore content)
 {
@@ -18,18 +19,26 @@ public sealed class BlobDownloads(IContentStore content)
         public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public readonly CancellationTokenSource Cancel = new();
         public event Action<long, bool>? Progress;
+        public event Action<string>? Status;
         public int Waiters;
 
         public void Report(long current, bool end) => Progress?.Invoke(current, end);
+        public void Say(string status) => Status?.Invoke(status);
     }
 
     private readonly Dictionary<Digest, Download> _active = new();
 
+    /// <summary>How often and how long a download that fails is retried (dockerd's 5 times, 5 s more each time).</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
     /// <summary>
     /// Ensures <paramref name="digest"/> is in the content store. Returns false when it already was
-    /// (no request made). <paramref name="progress"/> gets the byte count and, at the end, true.
+    /// (no request made). <paramref name="get"/> fetches the blob from an offset (a Range request
+    /// when it is not 0). <paramref name="progress"/> gets the byte count and, at the end, true;
+    /// <paramref name="status"/> gets "Retrying in N seconds" while a failed download waits.
     /// </summary>
-    public async Task<bool> FetchAsync(Digest digest, Func<CancellationToken, Task<HttpResponseMessage>> get, Action<long, bool> progress, CancellationToken cancellationToken)
+    public async Task<bool> FetchAsync(Digest digest, Func<long, CancellationToken, Task<HttpResponseMessage>> get, Action<long, bool> progress,
+        CancellationToken cancellationToken, Action<string>? status = null)
     {
         if (content.Exists(digest)) return false;
         Download download;
@@ -44,6 +53,7 @@ public sealed class BlobDownloads(IContentStore content)
             }
             download.Waiters++;
             download.Progress += progress;
+            if (status is not null) download.Status += status;
         }
         if (owner) _ = Task.Run(() => RunAsync(digest, download, get));
         try
@@ -54,7 +64,11 @@ public sealed class BlobDownloads(IContentStore content)
         }
         finally
         {
-            lock (_active) download.Progress -= progress;
+            lock (_active)
+            {
+                download.Progress -= progress;
+                if (status is not null) download.Status -= status;
+            }
         }
     }
 
@@ -66,21 +80,31 @@ public sealed class BlobDownloads(IContentStore content)
         }
     }
 
-    private async Task RunAsync(Digest digest, Download download, Func<CancellationToken, Task<HttpResponseMessage>> get)
+    private async Task RunAsync(Digest digest, Download download, Func<long, CancellationToken, Task<HttpResponseMessage>> get)
     {
         var token = download.Cancel.Token;
         try
         {
-            using var response = await get(token);
-            await using var body = await response.Content.ReadAsStreamAsync(token);
-            await using var counted = new ProgressStream(body, download.Report);
-            try
+            var retries = new RetryState(Retry, download.Say);
+            HttpResponseMessage? first = null;
+            while (true)
             {
-                await content.WriteAsync(counted, digest, token);
-            }
-            catch (InvalidParameterException e) when (e.Data[ContentStore.ActualDigestKey] is not null)
-            {
-                throw new Berth.Core.Errors.SystemException($"filesystem layer verification failed for digest {digest}");
+                try
+                {
+                    await using var body = await ResumingBlobStream.OpenAsync(get, retries, first, token);
+                    await using var counted = new ProgressStream(body, download.Report);
+                    await content.WriteAsync(counted, digest, token);
+                    break;
+                }
+                catch (RestartException restart)
+                {
+                    // The registry cannot resume: a new write, verified from the first byte.
+                    first = restart.Response;
+                }
+                catch (InvalidParameterException e) when (e.Data[ContentStore.ActualDigestKey] is not null)
+                {
+                    throw new Berth.Core.Errors.SystemException($"filesystem layer verification failed for digest {digest}");
+                }
             }
             download.Done.TrySetResult();
         }

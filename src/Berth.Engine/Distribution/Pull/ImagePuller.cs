@@ -26,6 +26,28 @@ internal sealed class ImagePuller(DistributionService service)
         var platform = request.Platform is { Length: > 0 } p ? ParsePlatform(p) : null;
         var session = await RegistrySession.OpenAsync(service.Transport, service.Tokens, reference.Domain, request.Credentials, pull: true, cancellationToken);
         var repository = new RegistryRepository(session, reference.Path, push: false);
+
+        bool changed;
+        if (reference.Tag is null && reference.Digest is null)
+        {
+            // dockerd's pullV2Repository: a bare name pulls every tag, one after the other, and
+            // says once at the end whether any of them brought something new.
+            var tags = await Translate(reference, () => repository.ListTagsAsync(cancellationToken));
+            changed = false;
+            foreach (var tag in tags)
+                changed |= await PullTagAsync(repository, reference.WithTag(tag), platform, sink, cancellationToken);
+        }
+        else
+        {
+            changed = await PullTagAsync(repository, reference, platform, sink, cancellationToken);
+        }
+        var status = changed ? "Downloaded newer image" : "Image is up to date";
+        await sink.ReportAsync(ProgressUpdate.Summary($"Status: {status} for {reference.ToFamiliarString()}"), cancellationToken);
+    }
+
+    /// <summary>One tag or digest (dockerd's pullV2Tag); true when its name now points at a different image.</summary>
+    private async Task<bool> PullTagAsync(RegistryRepository repository, ImageReference reference, PlatformSpec? platform, IProgressSink sink, CancellationToken cancellationToken)
+    {
         var tagOrDigest = reference.Digest?.ToString() ?? reference.Tag!;
 
         var top = await Translate(reference, () => repository.GetManifestAsync(tagOrDigest, cancellationToken));
@@ -66,15 +88,14 @@ internal sealed class ImagePuller(DistributionService service)
             if (Digest.TryParse(layer.Digest, out var blob)) service.Store.RecordSource(blob, reference.Name);
 
         await sink.ReportAsync(ProgressUpdate.Summary($"Digest: {top.Digest}"), cancellationToken);
-        var status = before == configDigest ? "Image is up to date" : "Downloaded newer image";
-        await sink.ReportAsync(ProgressUpdate.Summary($"Status: {status} for {reference.ToFamiliarString()}"), cancellationToken);
+        return before != configDigest;
     }
 
     private async Task PullLayersAsync(RegistryRepository repository, ImageReference reference, OciManifest manifest, Digest configDigest,
         PlatformSpec? platform, IReadOnlyList<ImageReference> names, IProgressSink sink, CancellationToken cancellationToken)
     {
         // The config is small: fetched whole, through the shared downloads so a resumed pull skips it too.
-        await service.Downloads.FetchAsync(configDigest, ct => repository.GetBlobAsync(configDigest, ct), (_, _) => { }, cancellationToken);
+        await service.Downloads.FetchAsync(configDigest, (offset, ct) => repository.GetBlobAsync(configDigest, offset, ct), (_, _) => { }, cancellationToken);
         var configBytes = await service.Content.ReadAllAsync(configDigest, cancellationToken);
         ImageConfigFile config;
         try
@@ -153,11 +174,11 @@ internal sealed class ImagePuller(DistributionService service)
         }
         try
         {
-            await service.Downloads.FetchAsync(layer.Blob, ct => repository.GetBlobAsync(layer.Blob, ct), (current, end) =>
+            await service.Downloads.FetchAsync(layer.Blob, (offset, ct) => repository.GetBlobAsync(layer.Blob, offset, ct), (current, end) =>
             {
                 if (end) pump.Post(ProgressUpdate.Layer(layer.Id, "Verifying Checksum"));
                 else pump.PostCount(layer.Id, "Downloading", current, layer.Size, final: current == layer.Size);
-            }, cancellationToken);
+            }, cancellationToken, status => pump.Post(ProgressUpdate.Layer(layer.Id, status)));
             pump.Post(ProgressUpdate.Layer(layer.Id, "Download complete"));
         }
         finally
@@ -206,13 +227,16 @@ internal sealed class ImagePuller(DistributionService service)
         public string? Compression { get; set; }
     }
 
-    /// <summary>fromImage plus tag (a tag or a digest), normalised; latest when neither is given.</summary>
+    /// <summary>
+    /// fromImage plus tag (a tag or a digest), normalised. Neither given leaves a bare name, which
+    /// means every tag, as with dockerd (the docker CLI sends "latest" itself unless -a).
+    /// </summary>
     internal static ImageReference Resolve(string fromImage, string? tag)
     {
         var reference = ImageReference.Parse(fromImage);
         if (!string.IsNullOrEmpty(tag))
             reference = Digest.TryParse(tag, out var digest) ? reference with { Tag = null, Digest = digest } : reference.WithTag(tag);
-        return reference.WithDefaultTag();
+        return reference;
     }
 
     internal static PlatformSpec ParsePlatform(string platform)

@@ -11,9 +11,9 @@ namespace Berth.Engine.Distribution.Push;
 
 /// <summary>
 /// One push, after dockerd's v2 pusher: for each layer, skip it when the registry has it, mount it
-/// when another repository of the same registry has it, else upload it; then the config; then the
-/// manifest: the one the image was pulled with when its blobs are all here (so its digest stays
-/// the same), else a new Docker schema 2 manifest.
+/// when another repository of the same registry has it, else upload it (POST, streamed PATCH, PUT);
+/// then the config; then the manifest: the one the image was pulled with when its blobs are all
+/// here (so its digest stays the same), else a new Docker schema 2 manifest.
 /// </summary>
 internal sealed class ImagePusher(DistributionService service)
 {
@@ -72,6 +72,7 @@ internal sealed class ImagePusher(DistributionService service)
         await pump.FlushAsync();
 
         var config = await service.Content.ReadAllAsync(imageId, cancellationToken);
+        // The config is a few KB: one monolithic PUT saves a round trip (dockerd sends it so too).
         if (!await repository.HasBlobAsync(imageId, cancellationToken))
             await repository.UploadAsync(imageId, config.Length, () => new MemoryStream(config), (_, _) => { }, cancellationToken);
         service.Store.RecordSource(imageId, name.Name);
@@ -111,8 +112,8 @@ internal sealed class ImagePusher(DistributionService service)
             }
             else
             {
-                await repository.UploadAsync(blob.Digest, blob.Size, () => service.Content.OpenRead(blob.Digest),
-                    (current, end) => pump.PostCount(id, "Pushing", current, blob.Size, final: end), cancellationToken);
+                await repository.UploadChunkedAsync(blob.Digest, blob.Size, () => service.Content.OpenRead(blob.Digest),
+                    (current, end) => pump.PostCount(id, "Pushing", current, blob.Size, final: end), service.UploadChunkSize, cancellationToken);
                 pump.Post(ProgressUpdate.Layer(id, "Pushed"));
             }
             service.Store.RecordSource(blob.Digest, name.Name);

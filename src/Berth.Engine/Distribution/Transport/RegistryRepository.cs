@@ -11,10 +11,17 @@ public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Byt
 
 /// <summary>
 /// The OCI distribution API for one repository over a <see cref="RegistrySession"/>: manifests
-/// by tag or digest, blobs (GET, HEAD), uploads (POST then monolithic PUT), cross-repository
-/// mounts, and manifest PUT.
+/// by tag or digest, tags, blobs (GET, HEAD), uploads (RegistryRepository.Uploads.cs),
+/// cross-repository mounts, and manifest PUT.
 /// </summary>
-public sealed class RegistryRepository(RegistrySession session, string path, bool push)
+/// <summary>GET /v2/NAME/tags/list's body: {"name":"…","tags":["…"]}.</summary>
+public sealed class TagList
+{
+    [System.Text.Json.Serialization.JsonPropertyName("name")] public string? Name { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("tags")] public List<string>? Tags { get; set; }
+}
+
+public sealed partial class RegistryRepository(RegistrySession session, string path, bool push)
 {
     private readonly IReadOnlyList<string> _scopes = [RegistrySession.RepositoryScope(path, push)];
 
@@ -43,10 +50,72 @@ public sealed class RegistryRepository(RegistrySession session, string path, boo
         return new FetchedManifest(digest, mediaType, bytes);
     }
 
-    /// <summary>GET /v2/NAME/blobs/DIGEST; the caller reads (and verifies) the body.</summary>
-    public async Task<HttpResponseMessage> GetBlobAsync(Digest digest, CancellationToken cancellationToken)
+    /// <summary>
+    /// GET /v2/NAME/tags/list, following the Link header's rel="next" pages (distribution's
+    /// Tags().All, which docker pull -a uses): every tag, in the registry's order.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(CancellationToken cancellationToken)
     {
-        var response = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, session.Url($"v2/{path}/blobs/{digest}")), _scopes, cancellationToken);
+        var tags = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Uri? next = session.Url($"v2/{path}/tags/list");
+        while (next is not null)
+        {
+            // A registry whose Link points back at a page already read must not loop forever.
+            if (!seen.Add(next.ToString())) break;
+            var page = next;
+            using var response = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), _scopes, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                throw await RegistryException.FromResponseAsync(response, "tags", cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            TagList? list;
+            try
+            {
+                list = System.Text.Json.JsonSerializer.Deserialize(bytes, DistributionJsonContext.Default.TagList);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new SystemException($"invalid tag list from {page}: {e.Message}");
+            }
+            if (list?.Tags is { } pageTags) tags.AddRange(pageTags);
+            next = NextPage(response);
+        }
+        return tags;
+    }
+
+    /// <summary>The target of a Link header's rel="next" entry (&lt;/v2/…?n=…&amp;last=…&gt;; rel="next"), or null.</summary>
+    internal Uri? NextPage(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values)) return null;
+        foreach (var value in values)
+            foreach (var entry in value.Split(','))
+            {
+                var open = entry.IndexOf('<');
+                var close = entry.IndexOf('>');
+                if (open < 0 || close < open) continue;
+                var parameters = entry[(close + 1)..];
+                if (!parameters.Replace(" ", "").Contains("rel=\"next\"", StringComparison.OrdinalIgnoreCase)
+                    && !parameters.Replace(" ", "").Contains("rel=next", StringComparison.OrdinalIgnoreCase)) continue;
+                // "/v2/…" must be read as relative: on Unix RelativeOrAbsolute would make it a file:// URI.
+                var text = entry[(open + 1)..close].Trim();
+                var kind = text.StartsWith('/') ? UriKind.Relative : UriKind.Absolute;
+                if (Uri.TryCreate(text, kind, out var target)) return Resolve(target);
+            }
+        return null;
+    }
+
+    /// <summary>
+    /// GET /v2/NAME/blobs/DIGEST, from <paramref name="offset"/> with a Range request when it is
+    /// not 0 (the answer says whether the registry honoured it: 206 or 200); the caller reads (and verifies) the body.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetBlobAsync(Digest digest, long offset, CancellationToken cancellationToken)
+    {
+        var response = await session.SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, session.Url($"v2/{path}/blobs/{digest}"));
+            if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+            return request;
+        }, _scopes, cancellationToken);
         if (response.IsSuccessStatusCode) return response;
         using (response)
             throw await RegistryException.FromResponseAsync(response, $"blob {digest}", cancellationToken);
@@ -77,29 +146,6 @@ public sealed class RegistryRepository(RegistrySession session, string path, boo
             using var cancel = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Resolve(location)), _scopes, cancellationToken);
         }
         return false;
-    }
-
-    /// <summary>POST to start an upload, then one PUT with the whole blob (monolithic upload).</summary>
-    public async Task UploadAsync(Digest digest, long size, Func<Stream> open, Action<long, bool> progress, CancellationToken cancellationToken)
-    {
-        Uri location;
-        using (var start = await session.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, session.Url($"v2/{path}/blobs/uploads/")), _scopes, cancellationToken))
-        {
-            if ((int)start.StatusCode != 202 || start.Headers.Location is null)
-                throw await RegistryException.FromResponseAsync(start, $"starting upload of {digest}", cancellationToken);
-            location = Resolve(start.Headers.Location);
-        }
-        var separator = location.Query.Length > 0 ? "&" : "?";
-        var target = new Uri(location + separator + "digest=" + Uri.EscapeDataString(digest.ToString()));
-        using var response = await session.SendAsync(() =>
-        {
-            var content = new StreamContent(new ProgressStream(open(), progress), 1 << 20);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Headers.ContentLength = size;
-            return new HttpRequestMessage(HttpMethod.Put, target) { Content = content };
-        }, _scopes, cancellationToken);
-        if ((int)response.StatusCode != 201)
-            throw await RegistryException.FromResponseAsync(response, $"uploading {digest}", cancellationToken);
     }
 
     /// <summary>PUT /v2/NAME/manifests/TAG with the exact bytes (their digest is what the registry records).</summary>

@@ -27,6 +27,10 @@ public sealed class RegistrySession
         _challenge = challenge;
     }
 
+    /// <summary>A session over a given client and base address, without the /v2/ ping: for in-process fake registries in tests.</summary>
+    internal static RegistrySession Over(HttpClient http, Uri baseUri, string domain) =>
+        new(http, baseUri, domain, new TokenCache(), RegistryCredentials.Anonymous, challenge: null);
+
     public HttpClient Http { get; }
     public Uri BaseUri { get; }
     /// <summary>The registry part of references (docker.io, 127.0.0.1:5000).</summary>
