@@ -124,10 +124,18 @@ public static class DaemonHost
         services.AddSingleton<ILayerStore>(_ => new LayerStore(engine.LayersRoot));
         services.AddSingleton(sp => new ContainerStore(sp.GetRequiredService<MetadataStore>()));
         services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
-        services.AddSingleton<IImageService>(sp => new ImageService(
-            sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-            sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
-            Path.Combine(engine.DataRoot, "image")));
+        services.AddSingleton<IImageService>(sp =>
+        {
+            var images = new ImageService(
+                sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
+                sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
+                Path.Combine(engine.DataRoot, "image"));
+            // Distribution sits above Images: it learns of deleted images through this hook, so its
+            // manifests and push blobs go with them.
+            images.AddDeletionObserver(new DistributionCleanup(sp.GetRequiredService<IContentStore>(), images.Store,
+                new DistributionStore(sp.GetRequiredService<MetadataStore>())));
+            return images;
+        });
         services.AddSingleton(sp => new DistributionService(
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
             (ImageService)sp.GetRequiredService<IImageService>(), sp.GetRequiredService<MetadataStore>(), registries));

@@ -89,6 +89,43 @@ public sealed class DistributionStore
         Execute("INSERT OR REPLACE INTO distribution_compressed (diff_id, blob, size) VALUES ($d, $b, $s)",
             ("$d", diffId.ToString()), ("$b", blob.ToString()), ("$s", size));
 
+    /// <summary>Deletes the image's manifest rows; returns the manifest digests they named.</summary>
+    public IReadOnlyList<Digest> RemoveManifests(Digest imageId)
+    {
+        using var connection = _db.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM distribution_manifests WHERE image_id = $i RETURNING manifest";
+        command.Parameters.AddWithValue("$i", imageId.ToString());
+        using var reader = command.ExecuteReader();
+        var result = new List<Digest>();
+        while (reader.Read()) result.Add(Digest.Parse(reader.GetString(0)));
+        return result.Distinct().ToList();
+    }
+
+    /// <summary>Whether any manifest row (of any image or repository) names <paramref name="manifest"/>.</summary>
+    public bool IsManifestRecorded(Digest manifest) =>
+        Exists("SELECT EXISTS (SELECT 1 FROM distribution_manifests WHERE manifest = $v)", manifest);
+
+    /// <summary>Whether <paramref name="blob"/> is the gzip made for any layer.</summary>
+    public bool IsCompressedBlob(Digest blob) =>
+        Exists("SELECT EXISTS (SELECT 1 FROM distribution_compressed WHERE blob = $v)", blob);
+
+    public void RemoveCompressed(Digest diffId) =>
+        Execute("DELETE FROM distribution_compressed WHERE diff_id = $d", ("$d", diffId.ToString()));
+
+    /// <summary>Forgets every repository known to hold <paramref name="blob"/> (for a blob this daemon no longer has).</summary>
+    public void RemoveSources(Digest blob) =>
+        Execute("DELETE FROM distribution_blob_sources WHERE blob = $b", ("$b", blob.ToString()));
+
+    private bool Exists(string sql, Digest value)
+    {
+        using var connection = _db.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$v", value.ToString());
+        return (long)command.ExecuteScalar()! != 0;
+    }
+
     private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = _db.Open();

@@ -85,6 +85,7 @@ public sealed partial class ImageService
         _content.Delete(id);
         ForgetConfig(id);
 
+        var deletedBlobs = new List<Digest> { id };
         // A container (only possible with force) still has its root filesystem on these layers.
         if (users.Count == 0)
         {
@@ -96,7 +97,9 @@ public sealed partial class ImageService
                 records.Add(new ImageDeleteEntry(null, chain.ToString()));
             }
             foreach (var blob in blobs) _content.Delete(blob.Blob);
+            deletedBlobs.AddRange(blobs.Select(b => b.Blob));
         }
+        foreach (var observer in _deletionObservers) observer.ImageDeleted(record, deletedBlobs);
         return records;
     }
 

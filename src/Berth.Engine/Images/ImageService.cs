@@ -24,6 +24,7 @@ public sealed partial class ImageService : IImageService
     private readonly string _tempRoot;
     private readonly SemaphoreSlim _mutate = new(1, 1);
     private readonly ConcurrentDictionary<Digest, ImageConfigFile> _configs = new();
+    private readonly List<IImageDeletionObserver> _deletionObservers = [];
 
     /// <param name="stateDirectory">
     /// A directory of the image service under the data root (e.g. &lt;data-root&gt;/image): its tmp/
@@ -39,6 +40,28 @@ public sealed partial class ImageService : IImageService
         _tempRoot = Path.Combine(Path.GetFullPath(stateDirectory), "tmp");
         if (Directory.Exists(_tempRoot)) Directory.Delete(_tempRoot, recursive: true);
         Directory.CreateDirectory(_tempRoot);
+    }
+
+    /// <summary>Adds an observer told of every deleted image; call at composition time, before serving.</summary>
+    public void AddDeletionObserver(IImageDeletionObserver observer) => _deletionObservers.Add(observer);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> under the mutation lock: for records about an image that must
+    /// not interleave with its rmi (which tells the deletion observers under this lock). The action
+    /// checks that its image or layer is still stored, so a record is either made before an rmi
+    /// drops it, or not made at all.
+    /// </summary>
+    internal async Task RunLockedAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
+        await _mutate.WaitAsync(cancellationToken);
+        try
+        {
+            await action(cancellationToken);
+        }
+        finally
+        {
+            _mutate.Release();
+        }
     }
 
     /// <summary>The SQLite index, for services that record images they make (pull, build, commit).</summary>

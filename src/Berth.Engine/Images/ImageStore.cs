@@ -135,6 +135,26 @@ public sealed class ImageStore
         return reader.Read() ? new LayerBlob(diffId, Digest.Parse(reader.GetString(0)), reader.GetString(1)) : null;
     }
 
+    /// <summary>Whether any stored image has the layer <paramref name="diffId"/>.</summary>
+    public bool HasLayer(Digest diffId)
+    {
+        using var connection = _db.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM image_layers WHERE diff_id = $d)";
+        command.Parameters.AddWithValue("$d", diffId.ToString());
+        return (long)command.ExecuteScalar()! != 0;
+    }
+
+    /// <summary>Whether <paramref name="blob"/> holds a layer of a stored image.</summary>
+    public bool IsLayerBlob(Digest blob)
+    {
+        using var connection = _db.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM image_layer_blobs WHERE blob = $b)";
+        command.Parameters.AddWithValue("$b", blob.ToString());
+        return (long)command.ExecuteScalar()! != 0;
+    }
+
     /// <summary>
     /// Adds images (ignored when already stored), their layer blobs and their names in one
     /// transaction. Returns, per name, the image it named before (null when new or unchanged).

@@ -25,6 +25,9 @@ public abstract class ImageTestBase : IDisposable
     internal FakeLayerStore Layers { get; }
     internal FakeUsage Usage { get; }
 
+    /// <summary>The first daemon's SQLite database.</summary>
+    internal MetadataStore Database => _databases[0];
+
     /// <summary>Another, independent daemon (its own data root) for round trips.</summary>
     internal (ImageService Service, ContentStore Content, FakeLayerStore Layers, FakeUsage Usage) NewDaemon(string name)
     {

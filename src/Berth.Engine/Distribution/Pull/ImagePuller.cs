@@ -81,11 +81,17 @@ internal sealed class ImagePuller(DistributionService service)
             await service.Images.NameAsync(configDigest, names, cancellationToken);
         }
 
-        await service.Content.WriteAsync(manifestBytes.Bytes, manifestBytes.Digest, cancellationToken);
-        service.Store.RecordManifest(new StoredManifest(configDigest, reference.Name, manifestBytes.Digest, kind));
-        service.Store.RecordSource(configDigest, reference.Name);
-        foreach (var layer in manifest.Layers)
-            if (Digest.TryParse(layer.Digest, out var blob)) service.Store.RecordSource(blob, reference.Name);
+        // Under the image lock, and only while the image is stored: an rmi since the publish above has
+        // already dropped the image's manifests, and a manifest blob written now would stay forever.
+        await service.Images.RunLockedAsync(async ct =>
+        {
+            if (service.Images.GetRecord(configDigest) is null) return;
+            await service.Content.WriteAsync(manifestBytes.Bytes, manifestBytes.Digest, ct);
+            service.Store.RecordManifest(new StoredManifest(configDigest, reference.Name, manifestBytes.Digest, kind));
+            service.Store.RecordSource(configDigest, reference.Name);
+            foreach (var layer in manifest.Layers)
+                if (Digest.TryParse(layer.Digest, out var blob)) service.Store.RecordSource(blob, reference.Name);
+        }, cancellationToken);
 
         await sink.ReportAsync(ProgressUpdate.Summary($"Digest: {top.Digest}"), cancellationToken);
         return before != configDigest;

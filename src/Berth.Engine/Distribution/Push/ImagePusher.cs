@@ -82,8 +82,13 @@ internal sealed class ImagePusher(DistributionService service)
             : (ManifestMediaTypes.DockerManifest, Schema2Manifest(imageId, config.Length, blobs));
         await repository.PutManifestAsync(tag, mediaType, manifest, cancellationToken);
         var digest = Digest.Compute(manifest);
-        await service.Content.WriteAsync(manifest, digest, cancellationToken);
-        service.Store.RecordManifest(new StoredManifest(imageId, name.Name, digest, mediaType));
+        // Remembered only while the image is stored (an rmi during the push has cleaned up after it).
+        await service.Images.RunLockedAsync(async ct =>
+        {
+            if (service.Images.GetRecord(imageId) is null) return;
+            await service.Content.WriteAsync(manifest, digest, ct);
+            service.Store.RecordManifest(new StoredManifest(imageId, name.Name, digest, mediaType));
+        }, cancellationToken);
 
         await sink.ReportAsync(ProgressUpdate.Summary($"{tag}: digest: {digest} size: {manifest.Length}"), cancellationToken);
         await sink.ReportAsync(new ProgressUpdate("") { Pushed = new PushedManifest(tag, digest, manifest.Length), HasDetail = true }, cancellationToken);

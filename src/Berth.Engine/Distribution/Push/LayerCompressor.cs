@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.IO.Pipelines;
 using Berth.Content;
 using Berth.Core.Digests;
+using Berth.Core.Errors;
 using Berth.Engine.Images;
 
 namespace Berth.Engine.Distribution.Push;
@@ -46,7 +47,24 @@ internal sealed class LayerCompressor(IContentStore content, ImageService images
         await using (var input = pipe.Reader.AsStream())
             written = await content.WriteAsync(input, null, cancellationToken);
         await compress;
-        store.RecordCompressed(diffId, written.Digest, written.Size);
+
+        // Recorded under the image lock while an image has the layer; else an rmi since the push
+        // began has cleaned up after the layer, and nothing would ever delete this blob.
+        var recorded = false;
+        await images.RunLockedAsync(ct =>
+        {
+            if (images.Store.HasLayer(diffId))
+            {
+                store.RecordCompressed(diffId, written.Digest, written.Size);
+                recorded = true;
+            }
+            else if (!images.Store.IsLayerBlob(written.Digest) && !store.IsCompressedBlob(written.Digest))
+            {
+                content.Delete(written.Digest);
+            }
+            return Task.CompletedTask;
+        }, cancellationToken);
+        if (!recorded) throw new NotFoundException($"layer {diffId} was removed during the push");
         return new PushBlob(written.Digest, written.Size, Berth.Layers.Archive.Compression.Gzip);
     }
 }
