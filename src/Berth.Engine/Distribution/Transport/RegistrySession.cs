@@ -55,12 +55,12 @@ public sealed class RegistrySession
             catch (HttpRequestException e) when (!transport.CertificateRejectedSince(endpoint.Authority, attempt))
             {
                 // A refused connection or a plain-HTTP server on the TLS port: try the next endpoint.
-                last = new SystemException($"Get \"{ping}\": {Describe(e)}");
+                last = new SystemException($"Get \"{ping}\": {Describe(e, ping)}");
             }
             catch (HttpRequestException e)
             {
                 // The server speaks TLS but is not trusted: say so rather than downgrading to HTTP.
-                throw new SystemException($"Get \"{ping}\": x509: certificate signed by unknown authority (add its CA to the registry's certs.d directory) ({Describe(e)})");
+                throw new SystemException($"Get \"{ping}\": x509: certificate signed by unknown authority (add its CA to the registry's certs.d directory) ({Describe(e, ping)})");
             }
         }
         throw last ?? new SystemException($"no endpoint for registry {domain}");
@@ -124,10 +124,26 @@ public sealed class RegistrySession
 
     public static string RepositoryScope(string repository, bool push) => $"repository:{repository}:{(push ? "pull,push" : "pull")}";
 
-    private static string Describe(Exception e)
+    /// <summary>
+    /// The cause in the words dockerd (Go's net package) uses, which scripts match on:
+    /// "dial tcp 127.0.0.1:1: connect: connection refused".
+    /// </summary>
+    private static string Describe(Exception e, Uri target)
     {
         var inner = e;
         while (inner.InnerException is not null) inner = inner.InnerException;
+        var address = $"{target.Host}:{target.Port}";
+        if (inner is System.Net.Sockets.SocketException socket)
+        {
+            return socket.SocketErrorCode switch
+            {
+                System.Net.Sockets.SocketError.ConnectionRefused => $"dial tcp {address}: connect: connection refused",
+                System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData => $"dial tcp: lookup {target.Host}: no such host",
+                System.Net.Sockets.SocketError.TimedOut => $"dial tcp {address}: i/o timeout",
+                System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.HostUnreachable => $"dial tcp {address}: connect: network is unreachable",
+                _ => $"dial tcp {address}: {socket.SocketErrorCode}",
+            };
+        }
         return inner == e ? e.Message : $"{e.Message} ({inner.Message})";
     }
 }
