@@ -96,6 +96,8 @@ public static class DaemonHost
         AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent }, registries);
 
         await using var app = builder.Build();
+        var trimmer = new IdleMemoryTrimmer(TimeSpan.FromSeconds(2));
+        app.Use(trimmer.Middleware);
         app.Use(ErrorMiddleware.Middleware);
         app.Use(ApiVersion.Middleware);
         app.UseRouting(); // after the version prefix is stripped
@@ -112,7 +114,11 @@ public static class DaemonHost
         foreach (var socket in sockets)
             File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         app.Logger.LogInformation("berthd {Version} serving the Engine API on {Sockets}", VersionInfo.Version, string.Join(", ", sockets));
+        using var stopTrimming = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var trimming = trimmer.RunAsync(stopTrimming.Token);
         await app.WaitForShutdownAsync(cancellationToken);
+        await stopTrimming.CancelAsync();
+        await trimming;
     }
 
     /// <summary>The composition root: every engine service, wired once.</summary>
