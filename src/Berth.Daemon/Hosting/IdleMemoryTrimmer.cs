@@ -7,8 +7,10 @@ namespace Berth.Daemon.Hosting;
 /// collection per quiet period returns them. It costs a few milliseconds, only after activity.
 /// Lifecycle: <see cref="Touch"/> on every request; <see cref="RunAsync"/> until shutdown.
 /// </summary>
-public sealed class IdleMemoryTrimmer(TimeSpan quietPeriod)
+public sealed class IdleMemoryTrimmer(TimeSpan quietPeriod, Action? trim = null)
 {
+    private readonly Action _trim = trim ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+
     private long _lastActivity = Environment.TickCount64;
     private int _activeSinceTrim;
 
@@ -42,7 +44,7 @@ public sealed class IdleMemoryTrimmer(TimeSpan quietPeriod)
                 if (Volatile.Read(ref _activeSinceTrim) == 0) continue;
                 if (Environment.TickCount64 - Volatile.Read(ref _lastActivity) < quietPeriod.TotalMilliseconds) continue;
                 Volatile.Write(ref _activeSinceTrim, 0);
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                _trim();
             }
         }
         catch (OperationCanceledException)
