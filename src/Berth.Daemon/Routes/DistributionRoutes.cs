@@ -3,6 +3,7 @@ using Berth.Core.Errors;
 using Berth.Engine.Distribution;
 using Berth.Engine.Distribution.Progress;
 using Berth.EngineApi.Models;
+using Berth.EngineApi.Serialization;
 using Berth.EngineApi.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,11 +33,12 @@ internal static class DistributionRoutes
 
     private static async Task Login(HttpContext context)
     {
-        var config = await JsonSerializer.DeserializeAsync(context.Request.Body, RegistryAuthJsonContext.Default.AuthConfig, context.RequestAborted)
+        var config = await JsonSerializer.DeserializeAsync(context.Request.Body, EngineJson.Context.AuthConfig, context.RequestAborted)
             ?? throw new InvalidParameterException("request body is null");
-        await context.Service<DistributionService>().LoginAsync(config.ToCredentials(), context.RequestAborted);
+        await context.Service<DistributionService>().LoginAsync(RegistryAuthHeader.ToCredentials(config), context.RequestAborted);
         context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, new AuthResponse { Status = "Login Succeeded" }, RegistryAuthJsonContext.Default.AuthResponse, context.RequestAborted);
+        // dockerd always sends IdentityToken, empty when the registry gave none.
+        await JsonSerializer.SerializeAsync(context.Response.Body, new AuthResponse { Status = "Login Succeeded", IdentityToken = "" }, EngineJson.Context.AuthResponse, context.RequestAborted);
         await context.Response.WriteAsync("\n", context.RequestAborted);
     }
 

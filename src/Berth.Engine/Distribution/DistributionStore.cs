@@ -48,59 +48,30 @@ public sealed class DistributionStore
             ("$i", manifest.ImageId.ToString()), ("$r", manifest.Repository), ("$m", manifest.Manifest.ToString()), ("$t", manifest.MediaType));
 
     /// <summary>The manifest the image has in <paramref name="repository"/>, else any manifest it was pulled with.</summary>
-    public StoredManifest? FindManifest(Digest imageId, string repository)
-    {
-        using var connection = _db.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT repository, manifest, media_type FROM distribution_manifests WHERE image_id = $i ORDER BY repository = $r DESC LIMIT 1";
-        command.Parameters.AddWithValue("$i", imageId.ToString());
-        command.Parameters.AddWithValue("$r", repository);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new StoredManifest(imageId, reader.GetString(0), Digest.Parse(reader.GetString(1)), reader.GetString(2)) : null;
-    }
+    public StoredManifest? FindManifest(Digest imageId, string repository) =>
+        Query("SELECT repository, manifest, media_type FROM distribution_manifests WHERE image_id = $i ORDER BY repository = $r DESC LIMIT 1",
+            row => new StoredManifest(imageId, row.GetString(0), Digest.Parse(row.GetString(1)), row.GetString(2)),
+            ("$i", imageId.ToString()), ("$r", repository)).FirstOrDefault();
 
     public void RecordSource(Digest blob, string repository) =>
         Execute("INSERT OR IGNORE INTO distribution_blob_sources (blob, repository) VALUES ($b, $r)", ("$b", blob.ToString()), ("$r", repository));
 
     /// <summary>Repositories known to hold <paramref name="blob"/>.</summary>
-    public IReadOnlyList<string> Sources(Digest blob)
-    {
-        using var connection = _db.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT repository FROM distribution_blob_sources WHERE blob = $b ORDER BY repository";
-        command.Parameters.AddWithValue("$b", blob.ToString());
-        using var reader = command.ExecuteReader();
-        var result = new List<string>();
-        while (reader.Read()) result.Add(reader.GetString(0));
-        return result;
-    }
+    public IReadOnlyList<string> Sources(Digest blob) =>
+        Query("SELECT repository FROM distribution_blob_sources WHERE blob = $b ORDER BY repository", row => row.GetString(0), ("$b", blob.ToString()));
 
-    public (Digest Blob, long Size)? FindCompressed(Digest diffId)
-    {
-        using var connection = _db.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT blob, size FROM distribution_compressed WHERE diff_id = $d";
-        command.Parameters.AddWithValue("$d", diffId.ToString());
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (Digest.Parse(reader.GetString(0)), reader.GetInt64(1)) : null;
-    }
+    public (Digest Blob, long Size)? FindCompressed(Digest diffId) =>
+        Query("SELECT blob, size FROM distribution_compressed WHERE diff_id = $d",
+            row => ((Digest Blob, long Size)?)(Digest.Parse(row.GetString(0)), row.GetInt64(1)), ("$d", diffId.ToString())).FirstOrDefault();
 
     public void RecordCompressed(Digest diffId, Digest blob, long size) =>
         Execute("INSERT OR REPLACE INTO distribution_compressed (diff_id, blob, size) VALUES ($d, $b, $s)",
             ("$d", diffId.ToString()), ("$b", blob.ToString()), ("$s", size));
 
     /// <summary>Deletes the image's manifest rows; returns the manifest digests they named.</summary>
-    public IReadOnlyList<Digest> RemoveManifests(Digest imageId)
-    {
-        using var connection = _db.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM distribution_manifests WHERE image_id = $i RETURNING manifest";
-        command.Parameters.AddWithValue("$i", imageId.ToString());
-        using var reader = command.ExecuteReader();
-        var result = new List<Digest>();
-        while (reader.Read()) result.Add(Digest.Parse(reader.GetString(0)));
-        return result.Distinct().ToList();
-    }
+    public IReadOnlyList<Digest> RemoveManifests(Digest imageId) =>
+        Query("DELETE FROM distribution_manifests WHERE image_id = $i RETURNING manifest", row => Digest.Parse(row.GetString(0)), ("$i", imageId.ToString()))
+            .Distinct().ToList();
 
     /// <summary>Whether any manifest row (of any image or repository) names <paramref name="manifest"/>.</summary>
     public bool IsManifestRecorded(Digest manifest) =>
@@ -117,21 +88,32 @@ public sealed class DistributionStore
     public void RemoveSources(Digest blob) =>
         Execute("DELETE FROM distribution_blob_sources WHERE blob = $b", ("$b", blob.ToString()));
 
-    private bool Exists(string sql, Digest value)
-    {
-        using var connection = _db.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$v", value.ToString());
-        return (long)command.ExecuteScalar()! != 0;
-    }
+    private bool Exists(string sql, Digest value) =>
+        Query(sql, row => row.GetInt64(0) != 0, ("$v", value.ToString())).Single();
 
     private void Execute(string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = _db.Open();
-        using var command = connection.CreateCommand();
+        using var command = Command(connection, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Every row <paramref name="sql"/> yields, each read by <paramref name="read"/>.</summary>
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object Value)[] parameters)
+    {
+        using var connection = _db.Open();
+        using var command = Command(connection, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        command.ExecuteNonQuery();
+        return command;
     }
 }

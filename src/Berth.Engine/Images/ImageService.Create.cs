@@ -14,18 +14,8 @@ public sealed partial class ImageService
     /// reproduce it byte for byte) and unpacks it on <paramref name="parent"/>. Verified against
     /// <paramref name="expectedDiffId"/> when given. The caller's stream is left open.
     /// </summary>
-    public async Task<Layer> AddLayerAsync(Layer? parent, Stream tar, Core.Digests.Digest? expectedDiffId, CancellationToken cancellationToken)
-    {
-        await _mutate.WaitAsync(cancellationToken);
-        try
-        {
-            return await IngestLayerAsync(parent, tar, expectedDiffId, cancellationToken);
-        }
-        finally
-        {
-            _mutate.Release();
-        }
-    }
+    public Task<Layer> AddLayerAsync(Layer? parent, Stream tar, Core.Digests.Digest? expectedDiffId, CancellationToken cancellationToken) =>
+        RunLockedAsync(ct => IngestLayerAsync(parent, tar, expectedDiffId, ct), cancellationToken);
 
     /// <summary>
     /// Publishes an image whose layers are already in the layer store: commits the config bytes
@@ -45,19 +35,14 @@ public sealed partial class ImageService
             throw new InvalidParameterException($"invalid image config: {e.Message}", e);
         }
 
-        await _mutate.WaitAsync(cancellationToken);
-        try
+        return await RunLockedAsync(async ct =>
         {
             var layers = new List<Layer>();
             foreach (var chainId in ChainIds.ComputeAll(config.RootFs.DiffIds.Select(Core.Digests.Digest.Parse)))
                 layers.Add(_layers.Get(chainId) ?? throw new InvalidParameterException($"layer {chainId} does not exist"));
-            var record = await PrepareAsync(configBytes, config, layers, cancellationToken);
+            var record = await PrepareAsync(configBytes, config, layers, ct);
             Publish([(record, layerBlobs)], names.Select(n => (n.Digest is null ? n.WithDefaultTag() : n, record.Id)).ToList());
             return ToImage(record);
-        }
-        finally
-        {
-            _mutate.Release();
-        }
+        }, cancellationToken);
     }
 }

@@ -17,11 +17,9 @@ public sealed partial class ImageService
     /// unpacked, and names it. A layer an rmi removed meanwhile is unpacked again from its blob.
     /// Returns the image each name pointed to before (null when new or unchanged).
     /// </summary>
-    internal async Task<IReadOnlyList<Digest?>> PublishPulledAsync(byte[] configBytes, ImageConfigFile config, IReadOnlyList<PulledLayer> layers,
-        IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
-    {
-        await _mutate.WaitAsync(cancellationToken);
-        try
+    internal Task<IReadOnlyList<Digest?>> PublishPulledAsync(byte[] configBytes, ImageConfigFile config, IReadOnlyList<PulledLayer> layers,
+        IReadOnlyList<ImageReference> names, CancellationToken cancellationToken) =>
+        RunLockedAsync(async cancellationToken =>
         {
             var stack = new List<Layer>();
             Layer? parent = null;
@@ -39,27 +37,15 @@ public sealed partial class ImageService
             var record = await PrepareAsync(configBytes, config, stack, cancellationToken);
             var blobs = layers.Where(l => _content.Exists(l.Blob)).Select(l => new LayerBlob(l.DiffId, l.Blob, l.Compression)).ToList();
             return Publish([(record, blobs)], names.Select(n => (n, record.Id)).ToList());
-        }
-        finally
-        {
-            _mutate.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>Names an image that is already stored (a pull that found everything present).</summary>
-    internal async Task<IReadOnlyList<Digest?>> NameAsync(Digest id, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
-    {
-        await _mutate.WaitAsync(cancellationToken);
-        try
+    internal Task<IReadOnlyList<Digest?>> NameAsync(Digest id, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken) =>
+        RunLockedAsync(_ =>
         {
             if (_store.Get(id) is null) throw NoSuchImage(id.ToString());
-            return Publish([], names.Select(n => (n, id)).ToList());
-        }
-        finally
-        {
-            _mutate.Release();
-        }
-    }
+            return Task.FromResult(Publish([], names.Select(n => (n, id)).ToList()));
+        }, cancellationToken);
 
     /// <summary>The image a normalised reference names now, or null.</summary>
     internal Digest? LookupReference(ImageReference reference) => _store.LookupReference(reference.ToString());

@@ -7,18 +7,8 @@ namespace Berth.Engine.Images;
 // docker rmi, after daemon/images/image_delete.go (20.10): the same decisions, order and texts.
 public sealed partial class ImageService
 {
-    public async Task<IReadOnlyList<ImageDeleteEntry>> RemoveAsync(string nameOrId, bool force, bool noPrune, CancellationToken cancellationToken)
-    {
-        await _mutate.WaitAsync(cancellationToken);
-        try
-        {
-            return await RemoveLockedAsync(nameOrId, force, cancellationToken);
-        }
-        finally
-        {
-            _mutate.Release();
-        }
-    }
+    public Task<IReadOnlyList<ImageDeleteEntry>> RemoveAsync(string nameOrId, bool force, bool noPrune, CancellationToken cancellationToken) =>
+        RunLockedAsync(ct => RemoveLockedAsync(nameOrId, force, ct), cancellationToken);
 
     private async Task<IReadOnlyList<ImageDeleteEntry>> RemoveLockedAsync(string nameOrId, bool force, CancellationToken cancellationToken)
     {

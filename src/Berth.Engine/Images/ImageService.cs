@@ -51,12 +51,20 @@ public sealed partial class ImageService : IImageService
     /// checks that its image or layer is still stored, so a record is either made before an rmi
     /// drops it, or not made at all.
     /// </summary>
-    internal async Task RunLockedAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken)
+    internal Task RunLockedAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken) =>
+        RunLockedAsync(async ct =>
+        {
+            await action(ct);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Every change to the image index runs under this one lock (pull, import, load, rmi).</summary>
+    internal async Task<T> RunLockedAsync<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
         await _mutate.WaitAsync(cancellationToken);
         try
         {
-            await action(cancellationToken);
+            return await action(cancellationToken);
         }
         finally
         {

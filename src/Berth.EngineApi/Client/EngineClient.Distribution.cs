@@ -17,6 +17,25 @@ public sealed partial class EngineClient
     public static string EncodeRegistryAuth(AuthConfig auth) =>
         Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(auth, EngineJson.Context.AuthConfig)).Replace('+', '-').Replace('/', '_');
 
+    /// <summary>
+    /// The inverse, as dockerd reads the header: base64url JSON, padded or not. Null when the header
+    /// is absent or cannot be decoded, which dockerd treats as anonymous access.
+    /// </summary>
+    public static AuthConfig? DecodeRegistryAuth(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header)) return null;
+        try
+        {
+            var base64 = header.Trim().Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+            return JsonSerializer.Deserialize(Convert.FromBase64String(base64), EngineJson.Context.AuthConfig);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>POST /images/create?fromImage=…: pull with credentials; <paramref name="tag"/> null pulls every tag. The JSON message stream.</summary>
     public async Task<Stream> PullImageAsync(string image, string? tag, string? platform, string registryAuth,
         CancellationToken cancellationToken = default)

@@ -21,8 +21,7 @@ public sealed partial class ImageService
         var (os, architecture, variant) = ParsePlatform(options.Platform);
         var containerConfig = Changes.Apply(null, options.Changes ?? []);
 
-        await _mutate.WaitAsync(cancellationToken);
-        try
+        return await RunLockedAsync(async cancellationToken =>
         {
             var layer = await IngestLayerAsync(null, rootfsArchive, expectedDiffId: null, cancellationToken);
             var created = Clock().ToUniversalTime();
@@ -42,11 +41,7 @@ public sealed partial class ImageService
             Publish([(record, [new LayerBlob(layer.DiffId, layer.DiffId, Compression.None)])],
                 name is null ? [] : [(name, record.Id)]);
             return ToImage(record);
-        }
-        finally
-        {
-            _mutate.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>
