@@ -24,15 +24,24 @@ internal static class AttachRoutes
         var stdin = context.QueryBool("stdin");
         var stdout = context.QueryBool("stdout");
         var stderr = context.QueryBool("stderr");
+        var logs = context.QueryBool("logs");
+        var stream = context.QueryBool("stream");
         // RequestAborted means the client is really gone: the unix transport does not treat the
         // half-close docker clients do at once (no stdin) as the end of the connection.
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var attaching = runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token);
+        // Like dockerd, a running container's logs are replayed before the live attach (a line
+        // written in between is missed, never sent twice); a container that is not running is
+        // attached at once, so that its start connects it.
+        var attachLater = logs && handle.Container.State.Running;
+        var attaching = stream && !attachLater ? runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token) : null;
 
-        var contentType = handle.Container.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+        var tty = handle.Container.Config.Tty;
+        var contentType = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
         var connection = await HijackAsync(context, contentType);
         await using (connection)
         {
+            if (logs && !await ReplayLogsAsync(context, handle, stdout, stderr, connection, lifetime.Token)) return;
+            if (stream && attachLater) attaching = runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token);
             if (attaching is null) return;
             ShimAttachment attachment;
             try
@@ -51,6 +60,24 @@ internal static class AttachRoutes
                 try { await input; }
                 catch (Exception e) when (e is OperationCanceledException or IOException) { }
             }
+        }
+    }
+
+    /// <summary>attach's logs=1: the container's json-file log so far, framed as GET /logs frames it; false when the client went away.</summary>
+    private static async Task<bool> ReplayLogsAsync(HttpContext context, ContainerHandle handle, bool stdout, bool stderr, Stream connection, CancellationToken cancellationToken)
+    {
+        var path = context.Service<ContainerService>().Filesystem.LogPath(handle.Container.Id);
+        if (!File.Exists(path) || !(stdout || stderr)) return true;
+        var options = new LogOptions(stdout, stderr, Follow: false, Tail: -1, Since: null, Until: null);
+        try
+        {
+            var entries = ContainerLogs.ReadAsync(path, options, () => false, cancellationToken);
+            await LogStreamWriter.WriteAsync(connection, entries, handle.Container.Config.Tty, timestamps: false, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return false;
         }
     }
 

@@ -130,35 +130,9 @@ internal static class ContainerRoutes
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
-        var body = context.Response.Body;
-        var buffer = new MemoryStream(64 * 1024);
-        var header = new byte[StdStreamFraming.HeaderSize];
-        await foreach (var entry in ContainerLogs.ReadAsync(service.Filesystem.LogPath(container.Id), options, () => handle.Container.State.Running, context.RequestAborted))
-        {
-            if (!entry.IsCaughtUp)
-            {
-                var prefix = timestamps ? System.Text.Encoding.ASCII.GetBytes(FormatTimestamp(entry.Time) + " ") : [];
-                if (!tty)
-                {
-                    StdStreamFraming.WriteHeader(header, (StdStreamType)entry.Stream, prefix.Length + entry.Line.Length);
-                    buffer.Write(header);
-                }
-                buffer.Write(prefix);
-                buffer.Write(entry.Line);
-            }
-            if (entry.IsCaughtUp || buffer.Length >= 32 * 1024)
-            {
-                await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
-                await body.FlushAsync(context.RequestAborted);
-                buffer.SetLength(0);
-            }
-        }
-        if (buffer.Length > 0) await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        var entries = ContainerLogs.ReadAsync(service.Filesystem.LogPath(container.Id), options, () => handle.Container.State.Running, context.RequestAborted);
+        await LogStreamWriter.WriteAsync(context.Response.Body, entries, tty, timestamps, context.RequestAborted);
     }
-
-    /// <summary>Go's RFC3339NanoFixed, which docker logs -t prints: always nine fraction digits.</summary>
-    private static string FormatTimestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture) + "00Z";
 
     /// <summary>since/until: unix seconds with optional fraction ("1700000000.123456789"), as the CLI sends them.</summary>
     private static DateTimeOffset? ParseTime(string? value)
