@@ -211,6 +211,9 @@ def cmd_report(args):
     db = lat.get("docker cli -> berthd", {})
     if "median_ms" in db and "median_ms" in d:
         rows.append(("  docker cli -> berthd vs -> dockerd (ms)", db["median_ms"], d["median_ms"], db["median_ms"] / d["median_ms"], "(info)", None))
+    rf = floor.get("[floor] runc run, berthd's spec, no daemon", {})
+    if "median_ms" in rf and "median_ms" in d:
+        rows.append(("  runc run alone (berth's spec) vs dockerd", rf["median_ms"], d["median_ms"], rf["median_ms"] / d["median_ms"], "(floor)", None))
     bi, di = idle["berth_total"], idle["docker_total"]
     rows.append(("idle daemon RSS (MiB)", mib(bi["rss_kib"]), mib(di["rss_kib"]), bi["rss_kib"] / di["rss_kib"], "<= 0.35x", bi["rss_kib"] / di["rss_kib"] <= 0.35))
     rows.append(("idle daemon PSS (MiB)", mib(bi["pss_kib"]), mib(di["pss_kib"]), bi["pss_kib"] / di["pss_kib"], "<= 0.35x", bi["pss_kib"] / di["pss_kib"] <= 0.35))
