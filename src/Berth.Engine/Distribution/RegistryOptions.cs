@@ -26,7 +26,8 @@ public sealed record RegistryOptions(IReadOnlyList<string> InsecureRegistries, I
     public IReadOnlyList<string> InsecureHosts => InsecureRegistries.Where(r => !IPNetwork.TryParse(r, out _)).ToList();
 
     /// <summary>
-    /// Whether plain HTTP may be used for <paramref name="host"/> (HOST[:PORT]): loopback, listed by
+    /// Whether <paramref name="host"/> (HOST[:PORT]) is insecure — its TLS certificate is not verified
+    /// and plain HTTP may follow HTTPS: loopback, listed by
     /// name, or an IP inside a listed CIDR. Host names are not resolved.
     /// </summary>
     public bool IsInsecure(string host)

@@ -5,8 +5,9 @@ using static Berth.IntegrationTests.Distribution.PushPullTests;
 namespace Berth.IntegrationTests.Distribution;
 
 /// <summary>
-/// distribution 2.8 over HTTPS with a CA made by the test and htpasswd basic auth: docker login,
-/// push and pull through berthd, which trusts the CA only through its certs.d directory.
+/// distribution 2.8 over HTTPS (a CA made by the test, which berthd is not told about) and htpasswd
+/// basic auth: docker login, push and pull through berthd. Like dockerd, berthd speaks TLS to a
+/// loopback registry (127.0.0.0/8 is insecure by default) without verifying its certificate.
 /// </summary>
 public sealed class TlsAuthTests
 {
@@ -21,21 +22,9 @@ public sealed class TlsAuthTests
             var htpasswd = await TestPki.WriteHtpasswdAsync(Path.Combine(dir, "htpasswd"), "alice", "s3cret");
 
             await using var registry = await RegistryServer.StartDistributionAsync(pki.Security(htpasswd));
-            var certsD = Path.Combine(dir, "certs.d");
             await using var daemon = new BerthDaemon();
-            daemon.ExtraArgs.AddRange(["--registry-certs-dir", certsD]);
             await daemon.StartAsync();
             await daemon.ImportBusyboxAsync("busybox:latest");
-
-            // Without the CA, berthd refuses the registry's certificate rather than falling back to HTTP.
-            var untrusted = await daemon.DockerWithInput(new MemoryStream("s3cret"u8.ToArray()), "login", "-u", "alice", "--password-stdin", registry.Address);
-            Assert.NotEqual(0, untrusted.ExitCode);
-            Assert.Contains("certificate signed by unknown authority", untrusted.Stderr);
-
-            Directory.CreateDirectory(Path.Combine(certsD, registry.Address));
-            File.Copy(pki.CaCertificatePath, Path.Combine(certsD, registry.Address, "ca.crt"));
-            await daemon.StopAsync();
-            await daemon.StartAsync();
 
             var wrong = await daemon.DockerWithInput(new MemoryStream("nope"u8.ToArray()), "login", "-u", "alice", "--password-stdin", registry.Address);
             Assert.NotEqual(0, wrong.ExitCode);

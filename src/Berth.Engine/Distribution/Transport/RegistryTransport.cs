@@ -7,7 +7,9 @@ namespace Berth.Engine.Distribution.Transport;
 /// <summary>
 /// HTTP clients for registries, one per registry host, each with that host's TLS settings: the
 /// system CA store plus certs.d/HOST/*.crt as extra roots, and certs.d/HOST/*.cert + *.key as
-/// client certificates. Clients are kept for the daemon's life so connections are reused.
+/// client certificates. As in dockerd, an insecure registry (--insecure-registry, and always
+/// 127.0.0.0/8 and localhost) is spoken to over TLS without verifying its certificate, before
+/// the plain-HTTP fallback. Clients are kept for the daemon's life so connections are reused.
 /// </summary>
 public sealed class RegistryTransport(RegistryOptions options) : IDisposable
 {
@@ -57,6 +59,7 @@ public sealed class RegistryTransport(RegistryOptions options) : IDisposable
                 clientCertificates.Add(X509Certificate2.CreateFromPemFile(certificate, key));
             }
         }
+        var verify = !options.IsInsecure(host);
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -67,7 +70,7 @@ public sealed class RegistryTransport(RegistryOptions options) : IDisposable
                 ClientCertificates = clientCertificates,
                 RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
                 {
-                    if (Validate(roots, certificate, chain, errors)) return true;
+                    if (!verify || Validate(roots, certificate, chain, errors)) return true;
                     _rejections[host] = Environment.TickCount64;
                     return false;
                 },
@@ -81,7 +84,7 @@ public sealed class RegistryTransport(RegistryOptions options) : IDisposable
     public bool CertificateRejectedSince(string host, long since) => _rejections.TryGetValue(host, out var at) && at >= since;
 
     /// <summary>The system's verdict, or, when only the chain failed, a chain built on certs.d's roots.</summary>
-    private static bool Validate(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    internal static bool Validate(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None) return true;
         if (roots.Count == 0 || certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors) return false;
