@@ -31,4 +31,52 @@ public sealed class TtyTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
         Assert.Contains("typed-3", result.Stdout);
         Assert.Contains("rc=5", result.Stdout);
     }
+
+    // Drives a program on a pty the way a user does: waits for the shell's prompt before typing
+    // (input typed earlier is echoed by the pty itself, before any program sets raw mode).
+    private const string PtyDriver = """
+        import os, pty, select, sys, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["TERM"] = "xterm"
+            os.execvp(sys.argv[1], sys.argv[1:])
+        out = b""
+        def until(token, seconds=20):
+            global out
+            end = time.time() + seconds
+            while token not in out and time.time() < end:
+                if select.select([fd], [], [], 0.1)[0]:
+                    try: data = os.read(fd, 4096)
+                    except OSError: return
+                    if not data: return
+                    out += data
+        until(b"# ")
+        os.write(fd, b"echo once-$((2*3))\r")
+        until(b"once-6\r\n")
+        os.write(fd, b"exit 4\r")
+        until(b"\0")
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(out.decode("latin-1") + "\nrc=%d\n" % os.waitstatus_to_exitcode(status))
+        """;
+
+    [Fact]
+    public async Task The_cli_leaves_echo_to_the_container_and_sends_no_terminal_modes_of_its_own()
+    {
+        // Only the container's terminal echoes a typed line (once); the CLI neither echoes nor
+        // line-edits it, and writes nothing to the terminal itself (no keypad mode, ESC[?1h ESC=).
+        var result = await ProcessRunner.RunAsync("python3", ["-c", PtyDriver, BerthDaemon.BerthPath, "-H", Daemon.Host, "run", "--rm", "-it", "busybox", "sh"],
+            new Dictionary<string, string>());
+        Assert.Contains("rc=4", result.Stdout);
+        Assert.Contains("once-6", result.Stdout);
+        Assert.Equal(1, Occurrences(result.Stdout, "echo once-$((2*3))"));
+        Assert.DoesNotContain("\u001b[?1h", result.Stdout);
+        Assert.DoesNotContain("\u001b=", result.Stdout);
+    }
+
+    private static int Occurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
 }

@@ -24,8 +24,8 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var stdout = Console.OpenStandardOutput();
-        var stderr = Console.OpenStandardError();
+        var stdout = StandardStream.Open(1, FileAccess.Write);
+        var stderr = StandardStream.Open(2, FileAccess.Write);
         var output = new StreamWriter(stdout) { AutoFlush = true };
         var error = new StreamWriter(stderr) { AutoFlush = true };
         var globals = new FlagSet()
@@ -126,7 +126,7 @@ public static class CliApp
 
         EngineClient? client = null;
         var context = new CommandContext(() => client = new EngineClient(DaemonEndpoint.Parse(host), Environment.GetEnvironmentVariable("DOCKER_API_VERSION")),
-            output, error, Console.OpenStandardInput(), stdout, stderr, fullPath, cancellationToken)
+            output, error, StandardStream.Open(0, FileAccess.Read), stdout, stderr, fullPath, cancellationToken)
         {
             ConfigDirectory = Auth.ClientConfig.ResolveDirectory(globals.GetString("config"), Environment.GetEnvironmentVariable),
         };

@@ -194,6 +194,14 @@ public static unsafe partial class Libc
     }
 
     public const short POLLHUP = 0x10;
+    public const short POLLNVAL = 0x20;
+
+    /// <summary>Whether <paramref name="fd"/> is an open file descriptor.</summary>
+    public static bool IsOpen(int fd)
+    {
+        var pfd = new PollFd { Fd = fd, Events = 0 };
+        return Poll(&pfd, 1, 0) >= 0 && (pfd.Revents & POLLNVAL) == 0;
+    }
 
     /// <summary>
     /// True when the peer of a unix stream socket has closed both directions. A peer that only

@@ -37,5 +37,6 @@ public static class Errno
     public const int EEXIST = 17;
     public const int EBUSY = 16;
     public const int EINVAL = 22;
+    public const int EPIPE = 32;
     public const int ENOTEMPTY = 39;
 }
