@@ -104,7 +104,7 @@ internal static class Program
         Libc.Dup2(devNull, 1);
         Libc.Dup2(devNull, 2);
 
-        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull);
+        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull, OomKillCounter.ForBundle(options.Bundle));
         var code = await server.RunAsync().ConfigureAwait(false);
         log.Dispose();
         return code;

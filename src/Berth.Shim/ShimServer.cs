@@ -12,7 +12,7 @@ namespace Berth.Shim;
 /// </summary>
 internal sealed class ShimServer(
     ShimOptions options, Reaper reaper, RuntimeRunner runtime, Socket listener,
-    int pid, OutputHub hub, StdinSink? stdin, int ptyMaster, int devNull)
+    int pid, OutputHub hub, StdinSink? stdin, int ptyMaster, int devNull, OomKillCounter? oomKills)
 {
     // After the container's exit: how long late state/wait requests are still served.
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
@@ -49,7 +49,7 @@ internal sealed class ShimServer(
         var code = await initExit.ConfigureAwait(false);
         var finishedAt = DateTime.UtcNow;
         await Task.WhenAny(hub.Drained, Task.Delay(DrainTimeout)).ConfigureAwait(false);
-        var exit = new ShimExitFile(code, finishedAt, OomKilled: false);
+        var exit = new ShimExitFile(code, finishedAt, OomKilled: oomKills?.Fired() ?? false);
         try { WriteExitFile(exit); }
         catch (IOException e) { Program.LogFailure(options, "writing exit file", e); }
         lock (_lock) _exit = exit;
