@@ -6,8 +6,9 @@ namespace Berth.Shim;
 
 /// <summary>
 /// berth-shim: one per container. Detaches from berthd (own session, child subreaper), holds
-/// the container's stdio, runs `runtime create`, reports `{"pid":N}` or `{"error":"…"}` as the
-/// single line on its stdout, then serves the container's socket until the container exits.
+/// the container's stdio, runs `runtime create` (or, with --run-at-start, leaves it all to
+/// start), reports `{"pid":N}` (`{"ready":true}`) or `{"error":"…"}` as the single line on its
+/// stdout, then serves the container's socket until the container exits.
 /// </summary>
 internal static class Program
 {
@@ -52,7 +53,8 @@ internal static class Program
         var runtime = new RuntimeRunner(reaper, options);
         var listener = Listen(options.Socket);
 
-        string? error;
+        string? error = null;
+        ContainerStdio? runAtStart = null;
         int ptyMaster = -1, stdinFd = -1, stdoutFd = -1, stderrFd = -1;
         if (options.Tty)
         {
@@ -63,11 +65,17 @@ internal static class Program
             var stdout = Libc.CreatePipe();
             var stderr = Libc.CreatePipe();
             var stdin = options.Stdin ? Libc.CreatePipe() : (Read: devNull, Write: -1);
-            error = await runtime.CreateAsync([stdin.Read, stdout.Write, stderr.Write], null).ConfigureAwait(false);
-            // Only the container may hold the write ends, or we would never see EOF.
-            Libc.Close(stdout.Write);
-            Libc.Close(stderr.Write);
-            if (options.Stdin) Libc.Close(stdin.Read);
+            var stdio = new ContainerStdio([stdin.Read, stdout.Write, stderr.Write],
+                options.Stdin ? [stdout.Write, stderr.Write, stdin.Read] : [stdout.Write, stderr.Write]);
+            if (options.RunAtStart)
+            {
+                runAtStart = stdio;
+            }
+            else
+            {
+                error = await runtime.CreateAsync(stdio.RuntimeFds, null).ConfigureAwait(false);
+                stdio.CloseRuntimeEnds();
+            }
             (stdinFd, stdoutFd, stderrFd) = (stdin.Write, stdout.Read, stderr.Read);
         }
 
@@ -82,7 +90,7 @@ internal static class Program
             return 1;
         }
 
-        var pid = int.Parse(File.ReadAllText(runtime.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        int? pid = runAtStart is null ? runtime.ReadPid() : null;
         var log = new JsonLogWriter(options.LogFile);
         var hub = new OutputHub(log, options.Tty);
         StdinSink? stdinSink = null;
@@ -98,13 +106,13 @@ internal static class Program
             if (options.Stdin) stdinSink = new StdinSink(stdinFd, tty: false);
         }
 
-        Report(new ShimLaunchResult(Pid: pid));
+        Report(pid is null ? new ShimLaunchResult(Ready: true) : new ShimLaunchResult(Pid: pid));
         // From here on nothing ties us to berthd: it may close its end of our stdout, or die.
         Libc.Dup2(devNull, 0);
         Libc.Dup2(devNull, 1);
         Libc.Dup2(devNull, 2);
 
-        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull, OomKillCounter.ForBundle(options.Bundle));
+        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull, OomKillCounter.ForBundle(options.Bundle), runAtStart);
         var code = await server.RunAsync().ConfigureAwait(false);
         log.Dispose();
         return code;

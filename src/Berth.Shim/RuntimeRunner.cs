@@ -42,6 +42,13 @@ internal sealed class RuntimeRunner
 
     public Task<string?> StartAsync(ReadOnlySpan<int> stdio) => RunAsync(["start", _options.Id], stdio);
 
+    /// <summary>`runtime run --detach`: create and start in one runtime process; the init is ours to reap once it returns.</summary>
+    public Task<string?> RunDetachedAsync(ReadOnlySpan<int> stdio) =>
+        RunAsync(["run", "--detach", "--bundle", _options.Bundle, "--pid-file", PidFile, _options.Id], stdio);
+
+    /// <summary>The init's pid, from the pid file the runtime wrote.</summary>
+    public int ReadPid() => int.Parse(File.ReadAllText(PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     public Task<string?> DeleteAsync(ReadOnlySpan<int> stdio) => RunAsync(["delete", "--force", _options.Id], stdio);
 
     /// <summary>Removes the runtime's log once the container is deleted.</summary>

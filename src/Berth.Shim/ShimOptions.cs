@@ -1,14 +1,15 @@
 namespace Berth.Shim;
 
-/// <summary>Command line: berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --socket PATH --log-file PATH --exit-file PATH [--stdin] [--stdin-once] [--tty].</summary>
+/// <summary>Command line: berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --socket PATH --log-file PATH --exit-file PATH [--stdin] [--stdin-once] [--tty] [--run-at-start].</summary>
+/// <remarks>--run-at-start (no TTY): nothing is created at launch; start runs `runtime run --detach`, one runtime process instead of create + start.</remarks>
 internal sealed record ShimOptions(
     string Id, string Bundle, string Runtime, string RuntimeRoot, string Socket,
-    string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty)
+    string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty, bool RunAtStart = false)
 {
     public static ShimOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
-        bool stdin = false, stdinOnce = false, tty = false;
+        bool stdin = false, stdinOnce = false, tty = false, runAtStart = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -16,6 +17,7 @@ internal sealed record ShimOptions(
                 case "--stdin": stdin = true; break;
                 case "--stdin-once": stdinOnce = true; break;
                 case "--tty": tty = true; break;
+                case "--run-at-start": runAtStart = true; break;
                 case "--id" or "--bundle" or "--runtime" or "--runtime-root" or "--socket" or "--log-file" or "--exit-file":
                     if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
                     values[args[i]] = args[++i];
@@ -25,6 +27,7 @@ internal sealed record ShimOptions(
         }
         string Need(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new ArgumentException($"{name} is required");
         return new ShimOptions(Need("--id"), Path.GetFullPath(Need("--bundle")), Need("--runtime"), Path.GetFullPath(Need("--runtime-root")),
-            Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty);
+            Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty,
+            runAtStart && !tty);
     }
 }

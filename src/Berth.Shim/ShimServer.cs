@@ -6,13 +6,16 @@ using Berth.Core.Shim;
 namespace Berth.Shim;
 
 /// <summary>
-/// A created container and the socket that controls it. Lifecycle: created → start → running
-/// → the init exits (reaped) → output drained → exit file → waiters answered → `runtime
-/// delete` → linger for late requests → the shim exits.
+/// A container and the socket that controls it. Lifecycle: created (by `runtime create`, or
+/// only prepared when <paramref name="runAtStart"/> holds its stdio) → start (`runtime start`,
+/// or `runtime run --detach`) → running → the init exits (reaped) → output drained → exit file
+/// → waiters answered → `runtime delete` → linger for late requests → the shim exits. A
+/// prepared container whose start fails ends there: the shim lingers and exits.
 /// </summary>
 internal sealed class ShimServer(
     ShimOptions options, Reaper reaper, RuntimeRunner runtime, Socket listener,
-    int pid, OutputHub hub, StdinSink? stdin, int ptyMaster, int devNull, OomKillCounter? oomKills)
+    int? createdPid, OutputHub hub, StdinSink? stdin, int ptyMaster, int devNull, OomKillCounter? oomKills,
+    ContainerStdio? runAtStart)
 {
     // After the container's exit: how long late state/wait requests are still served.
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(1);
@@ -23,17 +26,24 @@ internal sealed class ShimServer(
     private readonly object _lock = new();
     private readonly TaskCompletionSource<ShimExitFile> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    // The init's pid: from `runtime create` at launch, or from the run at start (0 until then).
+    private readonly TaskCompletionSource<int> _init = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _pid = createdPid ?? 0;
     private DateTime? _startedAt;
     private bool _starting;
+    private bool _startFailed;
     private ShimExitFile? _exit;
     private int _inflight;
 
     public async Task<int> RunAsync()
     {
         var socketStamp = File.GetLastWriteTimeUtc(options.Socket);
-        var initExit = reaper.Watch(pid);
+        if (createdPid is int created) _init.TrySetResult(created);
         _ = ServeAsync();
-        await FinishAsync(initExit).ConfigureAwait(false);
+        int pid;
+        try { pid = await _init.Task.ConfigureAwait(false); }
+        catch (OperationCanceledException) { pid = 0; } // the run at start failed: nothing ever ran
+        if (pid > 0) await FinishAsync(reaper.Watch(pid)).ConfigureAwait(false);
 
         await Task.Delay(Linger).ConfigureAwait(false);
         for (var i = 0; i < 40 && Volatile.Read(ref _inflight) > 0; i++) await Task.Delay(50).ConfigureAwait(false);
@@ -41,7 +51,7 @@ internal sealed class ShimServer(
         listener.Dispose();
         // A new shim for the same container may already own the path (restart): leave it be.
         if (File.GetLastWriteTimeUtc(options.Socket) == socketStamp) File.Delete(options.Socket);
-        return 0;
+        return pid > 0 ? 0 : 1;
     }
 
     private async Task FinishAsync(Task<int> initExit)
@@ -132,8 +142,13 @@ internal sealed class ShimServer(
                 await _finished.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
                 return State();
             case ShimOps.Kill:
+                int pid;
                 lock (_lock)
-                    if (_exit is not null) return new ShimResponse(Error: "container is not running", Conflict: true);
+                {
+                    // Never kill(0, …): before a run at start there is no init, only our own group.
+                    if (_exit is not null || _pid <= 0) return new ShimResponse(Error: "container is not running", Conflict: true);
+                    pid = _pid;
+                }
                 return reaper.Signal(pid, req.Signal ?? Libc.SIGKILL)
                     ? new ShimResponse(Ok: true)
                     : new ShimResponse(Error: "container is not running", Conflict: true);
@@ -153,17 +168,46 @@ internal sealed class ShimServer(
         lock (_lock)
         {
             if (_exit is not null) return new ShimResponse(Error: "container has exited", Conflict: true);
+            if (_startFailed) return new ShimResponse(Error: "container failed to start", Conflict: true);
             if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started", Conflict: true);
             _starting = true;
         }
-        var error = await runtime.StartAsync([devNull, devNull, devNull]).ConfigureAwait(false);
+        var (error, pid) = runAtStart is null
+            ? (await runtime.StartAsync([devNull, devNull, devNull]).ConfigureAwait(false), _pid)
+            : await RunAsync(runAtStart).ConfigureAwait(false);
         lock (_lock)
         {
             _starting = false;
-            if (error is not null) return new ShimResponse(Error: error);
+            if (error is not null)
+            {
+                if (runAtStart is not null)
+                {
+                    _startFailed = true;
+                    _init.TrySetCanceled();
+                }
+                return new ShimResponse(Error: error);
+            }
+            _pid = pid;
             _startedAt = DateTime.UtcNow;
         }
-        return new ShimResponse(Ok: true);
+        _init.TrySetResult(pid);
+        return State();
+    }
+
+    /// <summary>`runtime run --detach` of the prepared container; on failure nothing is left of it.</summary>
+    private async Task<(string? Error, int Pid)> RunAsync(ContainerStdio stdio)
+    {
+        var error = await runtime.RunDetachedAsync(stdio.RuntimeFds).ConfigureAwait(false);
+        stdio.CloseRuntimeEnds();
+        var pid = 0;
+        if (error is null)
+        {
+            try { pid = runtime.ReadPid(); }
+            catch (Exception e) when (e is IOException or FormatException) { error = $"reading the init's pid: {e.Message}"; }
+        }
+        if (error is null) return (null, pid);
+        if (await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false) is null) runtime.RemoveLog();
+        return (error, 0);
     }
 
     private ShimResponse State()
@@ -171,7 +215,7 @@ internal sealed class ShimServer(
         lock (_lock)
         {
             var status = _exit is not null ? ShimStatus.Exited : _startedAt is not null ? ShimStatus.Running : ShimStatus.Created;
-            return new ShimResponse(Ok: true, Pid: pid, Status: status, ExitCode: _exit?.ExitCode,
+            return new ShimResponse(Ok: true, Pid: _pid, Status: status, ExitCode: _exit?.ExitCode,
                 StartedAt: _startedAt, FinishedAt: _exit?.FinishedAt, OomKilled: _exit?.OomKilled);
         }
     }

@@ -36,6 +36,24 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
+    public async Task A_container_that_cannot_start_stays_created_with_the_error_and_starts_nothing()
+    {
+        var name = DaemonFixture.UniqueName("nostart");
+        Assert.Equal(0, (await Daemon.Berth("create", "--name", name, "busybox", "no-such-command")).ExitCode);
+        var start = await Daemon.Docker("start", name);
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("executable file not found", start.Stderr);
+        var state = (await Daemon.InspectAsync(name)).GetProperty("State");
+        Assert.Equal("created", state.GetProperty("Status").GetString());
+        Assert.Equal(127, state.GetProperty("ExitCode").GetInt32());
+        Assert.Contains("executable file not found", state.GetProperty("Error").GetString());
+        // Nothing of the failed run is left: not in the runtime, and the container can go.
+        var id = (await Daemon.InspectAsync(name)).GetProperty("Id").GetString()!;
+        Assert.False(Directory.Exists(Path.Combine(Daemon.ExecRoot, "runtime", id)), "runtime state left behind");
+        Assert.Equal(0, (await Daemon.Berth("rm", name)).ExitCode);
+    }
+
+    [Fact]
     public async Task Run_of_a_non_executable_file_exits_126()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "/etc/passwd");

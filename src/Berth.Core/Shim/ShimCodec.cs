@@ -55,6 +55,7 @@ public static class ShimCodec
     {
         if (r.Pid is { } pid) w.WriteNumber("pid", pid);
         if (r.Error is { } error) w.WriteString("error", error);
+        if (r.Ready is { } ready) w.WriteBoolean("ready", ready);
     });
 
     /// <summary>The exit file's content (JSON + '\n').</summary>

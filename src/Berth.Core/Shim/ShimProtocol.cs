@@ -52,8 +52,11 @@ public sealed record ShimResponse(
     DateTime? FinishedAt = null,
     bool? OomKilled = null);
 
-/// <summary>The single line the shim prints on its stdout once the container is created (or not).</summary>
-public sealed record ShimLaunchResult(int? Pid = null, string? Error = null);
+/// <summary>
+/// The single line the shim prints on its stdout once the container is created (<see cref="Pid"/>),
+/// or, with --run-at-start, once it is ready to run it at start (<see cref="Ready"/>); else the error.
+/// </summary>
+public sealed record ShimLaunchResult(int? Pid = null, string? Error = null, bool? Ready = null);
 
 /// <summary>Content of the exit file the shim writes atomically when the container has exited.</summary>
 public sealed record ShimExitFile(int ExitCode, DateTime FinishedAt, bool OomKilled);

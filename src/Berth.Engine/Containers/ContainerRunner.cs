@@ -73,18 +73,13 @@ public sealed class ContainerRunner(
             shim = await shims.LaunchAsync(new ShimStartOptions(
                 id, filesystem.BundleDir(id), options.RuntimePath, options.RuntimeRoot,
                 socket, filesystem.LogPath(id), filesystem.ExitFilePath(id),
-                Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty),
+                Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty,
+                RunAtStart: !container.Config.Tty),
                 cancellationToken);
         }
         catch (Exception e) when (e is BerthException or IOException)
         {
-            // Docker keeps the container "created" and records why it could not run.
-            var exitCode = ExitCodeForStartError(e.Message);
-            registry.Update(handle, c => c with { State = c.State with { ExitCode = exitCode, Error = e.Message } });
-            filesystem.Release(id);
-            // Like dockerd: a command that is missing or not executable is the request's fault (400).
-            if (exitCode is 126 or 127) throw new InvalidParameterException(e.Message, e);
-            throw e is BerthException ? e : new Core.Errors.SystemException(e.Message, e);
+            throw RecordStartFailure(handle, e);
         }
 
         foreach (var pending in handle.TakePendingAttaches())
@@ -100,13 +95,21 @@ public sealed class ContainerRunner(
         }
 
         var created = timer.Elapsed;
-        // Size the terminal before the process runs, so its first `stty size` is right.
-        if (container.Config.Tty && container.HostConfig.ConsoleSize is [> 0 and var height, > 0 and var width])
-            await shim.ResizeAsync((int)height, (int)width, cancellationToken);
-        await shim.StartAsync(cancellationToken);
-        var state = await shim.StateAsync(cancellationToken);
+        ShimState state;
+        try
+        {
+            // Size the terminal before the process runs, so its first `stty size` is right.
+            if (container.Config.Tty && container.HostConfig.ConsoleSize is [> 0 and var height, > 0 and var width])
+                await shim.ResizeAsync((int)height, (int)width, cancellationToken);
+            state = await shim.StartAsync(cancellationToken);
+        }
+        catch (BerthException e) when (!container.Config.Tty)
+        {
+            // A run at start is where the runtime's create errors (126/127) surface.
+            throw RecordStartFailure(handle, e);
+        }
         if (logger.IsEnabled(LogLevel.Debug))
-            logger.LogDebug("started {Id}: rootfs {Mount:F1} ms, spec {Spec:F1} ms, shim+create {Create:F1} ms, start {Start:F1} ms",
+            logger.LogDebug("started {Id}: rootfs {Mount:F1} ms, spec {Spec:F1} ms, shim launch {Create:F1} ms, start {Start:F1} ms",
             container.ShortId, mounted.TotalMilliseconds, (specWritten - mounted).TotalMilliseconds,
             (created - specWritten).TotalMilliseconds, (timer.Elapsed - created).TotalMilliseconds);
         handle.Shim = shim;
@@ -141,6 +144,19 @@ public sealed class ContainerRunner(
         var stderr = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) logger.LogWarning("runtime delete of orphaned container {Id} failed: {Error}", id[..12], stderr.Trim());
+    }
+
+    /// <summary>
+    /// Docker keeps a container that could not run "created" and records why; the rootfs is
+    /// released. A command that is missing or not executable is the request's fault (400).
+    /// </summary>
+    private Exception RecordStartFailure(ContainerHandle handle, Exception e)
+    {
+        var exitCode = ExitCodeForStartError(e.Message);
+        registry.Update(handle, c => c with { State = c.State with { ExitCode = exitCode, Error = e.Message } });
+        filesystem.Release(handle.Container.Id);
+        if (exitCode is 126 or 127) return new InvalidParameterException(e.Message, e);
+        return e is BerthException ? e : new Core.Errors.SystemException(e.Message, e);
     }
 
     /// <summary>What docker reports for a process that could not be started.</summary>

@@ -8,6 +8,11 @@ namespace Berth.Engine.Runtime.Shim;
 /// <param name="SocketPath">Unix socket the shim serves (under the exec root).</param>
 /// <param name="LogPath">json-file log the shim appends to (docker's format).</param>
 /// <param name="ExitFilePath">Where the shim writes the exit status, atomically, when the container exits.</param>
+/// <param name="RunAtStart">
+/// Without a TTY: create nothing at launch, and run the container at start with one
+/// `runtime run --detach` instead of `create` + `start` (one runtime process less). A TTY
+/// container is created at launch so that its terminal can be sized before its process runs.
+/// </param>
 public sealed record ShimStartOptions(
     string ContainerId,
     string BundleDir,
@@ -18,7 +23,8 @@ public sealed record ShimStartOptions(
     string ExitFilePath,
     bool Stdin,
     bool StdinOnce,
-    bool Tty);
+    bool Tty,
+    bool RunAtStart = false);
 
 /// <summary>What the shim reports about its container.</summary>
 public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
@@ -27,18 +33,19 @@ public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOf
 public sealed record ExitStatus(int ExitCode, DateTimeOffset FinishedAt, bool OomKilled = false);
 
 /// <summary>
-/// Starts shims. Lifecycle of a shim: launch (the shim detaches into its own session, runs
-/// `runtime create` with the container's stdio held by itself, reports the init pid) →
-/// start (`runtime start`) → running (serves attach, kill, resize, state, wait on its socket;
+/// Starts shims. Lifecycle of a shim: launch (the shim detaches into its own session, holds
+/// the container's stdio, runs `runtime create` and reports the init pid — or, with RunAtStart,
+/// reports ready) → start (`runtime start`, or `runtime run --detach`) → running (serves attach, kill, resize, state, wait on its socket;
 /// writes the json-file log) → exit (reaps init, writes the exit file, `runtime delete`, exits).
 /// A shim outlives berthd; a restarted berthd reconnects through <see cref="Connect"/>.
 /// </summary>
 public interface IShimLauncher
 {
     /// <summary>
-    /// Launches a shim and waits until the container is created (not started).
-    /// Fails with Berth.Core.Errors.SystemException carrying the runtime's own error text
-    /// (e.g. `exec: "nope": executable file not found in $PATH`), which clients map to 126/127.
+    /// Launches a shim and waits until the container is created (not started), or with
+    /// RunAtStart until the shim is ready to run it. Fails with Berth.Core.Errors.SystemException
+    /// carrying the runtime's own error text (e.g. `exec: "nope": executable file not found in
+    /// $PATH`), which clients map to 126/127; with RunAtStart that error comes from start.
     /// </summary>
     Task<IShimClient> LaunchAsync(ShimStartOptions options, CancellationToken cancellationToken);
 
@@ -49,8 +56,8 @@ public interface IShimLauncher
 /// <summary>Requests to one container's shim. Each call is one connection to its socket.</summary>
 public interface IShimClient
 {
-    /// <summary>Runs `runtime start`: the container's process begins.</summary>
-    Task StartAsync(CancellationToken cancellationToken);
+    /// <summary>Runs `runtime start` (or `runtime run --detach`): the container's process begins. Returns its state (pid, start time).</summary>
+    Task<ShimState> StartAsync(CancellationToken cancellationToken);
 
     /// <summary>Sends a signal to the container's init process.</summary>
     Task KillAsync(int signal, CancellationToken cancellationToken);

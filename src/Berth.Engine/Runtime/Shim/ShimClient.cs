@@ -18,8 +18,8 @@ public sealed class ShimClient(string socketPath, string? exitFilePath = null, i
     /// <summary>The init pid reported at launch (null for a reconnected client; ask StateAsync).</summary>
     public int? Pid { get; } = pid;
 
-    public async Task StartAsync(CancellationToken cancellationToken) =>
-        Check(await RequestAsync(new ShimRequest(ShimOps.Start), cancellationToken).ConfigureAwait(false));
+    public async Task<ShimState> StartAsync(CancellationToken cancellationToken) =>
+        ToState(Check(await RequestAsync(new ShimRequest(ShimOps.Start), cancellationToken).ConfigureAwait(false)));
 
     public async Task KillAsync(int signal, CancellationToken cancellationToken) =>
         Check(await RequestAsync(new ShimRequest(ShimOps.Kill, Signal: signal), cancellationToken).ConfigureAwait(false));
@@ -38,9 +38,11 @@ public sealed class ShimClient(string socketPath, string? exitFilePath = null, i
         {
             return new ShimState(0, ShimStatus.Exited, exit.ExitCode, null, exit.FinishedAt);
         }
-        return new ShimState(response.Pid ?? 0, response.Status ?? ShimStatus.Exited, response.ExitCode,
-            Utc(response.StartedAt), Utc(response.FinishedAt));
+        return ToState(response);
     }
+
+    private static ShimState ToState(ShimResponse response) =>
+        new(response.Pid ?? 0, response.Status ?? ShimStatus.Exited, response.ExitCode, Utc(response.StartedAt), Utc(response.FinishedAt));
 
     public async Task<ExitStatus> WaitAsync(CancellationToken cancellationToken)
     {

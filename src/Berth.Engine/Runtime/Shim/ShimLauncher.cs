@@ -52,6 +52,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
             throw new BerthSystemException($"berth-shim reported garbage: {line}", e);
         }
         if (result.Error is not null) throw new BerthSystemException(result.Error);
+        if (result.Ready == true && options.RunAtStart) return new ShimClient(options.SocketPath, options.ExitFilePath);
         if (result.Pid is not int pid) throw new BerthSystemException($"berth-shim reported no pid: {line}");
         return new ShimClient(options.SocketPath, options.ExitFilePath, pid);
     }
@@ -77,6 +78,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         if (options.Stdin) args.Add("--stdin");
         if (options.StdinOnce) args.Add("--stdin-once");
         if (options.Tty) args.Add("--tty");
+        if (options.RunAtStart) args.Add("--run-at-start");
         return args;
     }
 }
