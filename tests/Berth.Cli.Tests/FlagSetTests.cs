@@ -1,3 +1,4 @@
+using Berth.Cli.Formatting;
 using Berth.Cli.Parsing;
 using Xunit;
 
@@ -97,5 +98,85 @@ public class FlagSetTests
         Assert.True(f.GetBool("human"));
         f.Parse(["-H=false"]);
         Assert.False(f.GetBool("human"));
+    }
+}
+
+public class FlagValueTests
+{
+    private static FlagSet Flags() => new FlagSet()
+        .Value("memory", 'm', "bytes", "", v => v == "bad" ? throw new FormatException("invalid size: 'bad'") : v.ToUpperInvariant())
+        .Value("dns", null, "list", "", v => v.Trim(), repeatable: true)
+        .List("dns-option", null, "")
+        .HiddenAlias("dns-opt", "dns-option");
+
+    [Fact]
+    public void ValueFlagKeepsWhatItsParserReturns()
+    {
+        var f = Flags().Parse(["-m", "16m", "--dns", " 1.1.1.1", "--dns= 8.8.8.8 ", "img"], false);
+        Assert.Equal("16M", f.GetString("memory"));
+        Assert.Equal(["1.1.1.1", "8.8.8.8"], f.GetList("dns"));
+        Assert.Equal("bytes", f.Definitions[0].TypeName);
+    }
+
+    [Fact]
+    public void ParserErrorIsPflagsInvalidArgument()
+    {
+        var e = Assert.Throws<UsageException>(() => Flags().Parse(["-m", "bad"]));
+        Assert.Equal("invalid argument \"bad\" for \"-m, --memory\" flag: invalid size: 'bad'", e.Message);
+        Assert.Equal(125, e.ExitCode);
+    }
+
+    [Fact]
+    public void HiddenAliasAddsToItsTarget()
+    {
+        var f = Flags().Parse(["--dns-option", "ndots:2", "--dns-opt", "timeout:1", "--dns-option=attempts:3"]);
+        Assert.Equal(["ndots:2", "timeout:1", "attempts:3"], f.GetList("dns-option"));
+        Assert.Equal("dns-option", f.Definitions.Single(d => d.Long == "dns-opt").AliasOf);
+    }
+
+    [Fact]
+    public void InvalidArgumentQuotesLikeGo()
+    {
+        var e = Assert.Throws<UsageException>(() => new FlagSet().Int("time", 't', "").Parse(["-t", "a\"b\\\n"]));
+        Assert.Equal("invalid argument \"a\\\"b\\\\\\n\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"a\\\"b\\\\\\n\": invalid syntax", e.Message);
+    }
+
+    [Theory]
+    [InlineData("42", 42)]
+    [InlineData("-42", -42)]
+    [InlineData("+7", 7)]
+    [InlineData("0x1F", 31)]
+    [InlineData("010", 8)]
+    [InlineData("0o17", 15)]
+    [InlineData("0b101", 5)]
+    [InlineData("1_000", 1000)]
+    [InlineData("0x_1f", 31)]
+    [InlineData("0", 0)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("-9223372036854775808", long.MinValue)]
+    public void ParseIntAsGoWithBaseZero(string s, long expected) => Assert.Equal(expected, GoSyntax.ParseInt(s));
+
+    [Theory]
+    [InlineData("", "invalid syntax")]
+    [InlineData("-", "invalid syntax")]
+    [InlineData("1x", "invalid syntax")]
+    [InlineData("0x", "invalid syntax")]
+    [InlineData("08", "invalid syntax")]
+    [InlineData("1__0", "invalid syntax")]
+    [InlineData("_1", "invalid syntax")]
+    [InlineData("1_", "invalid syntax")]
+    [InlineData("1.5", "invalid syntax")]
+    [InlineData("9223372036854775808", "value out of range")]
+    [InlineData("-9223372036854775809", "value out of range")]
+    [InlineData("99999999999999999999", "value out of range")]
+    public void ParseIntErrorsAsGo(string s, string why) =>
+        Assert.Equal($"strconv.ParseInt: parsing {DisplayText.Quote(s)}: {why}", Assert.Throws<FormatException>(() => GoSyntax.ParseInt(s)).Message);
+
+    [Fact]
+    public void ParseIntBaseTenHasNoPrefixesOrUnderscores()
+    {
+        Assert.Equal(10, GoSyntax.ParseInt("010", baseZero: false));
+        Assert.Throws<FormatException>(() => GoSyntax.ParseInt("1_0", baseZero: false));
+        Assert.Throws<FormatException>(() => GoSyntax.ParseInt("0x1", baseZero: false));
     }
 }

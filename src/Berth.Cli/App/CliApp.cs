@@ -168,10 +168,14 @@ public static class CliApp
             output.WriteLine("Aliases:\n  " + string.Join(", ", spec.Aliases.Prepend(spec.Name)) + "\n");
         }
         output.WriteLine("Options:");
-        foreach (var d in flags.Definitions)
+        var shown = flags.Definitions.Where(d => d.AliasOf is null)
+            .Select(d => (Name: (d.Short is { } s ? $"-{s}, " : "    ") + "--" + d.Long + (d.TypeName.Length > 0 ? " " + d.TypeName : ""), d.Help))
+            .ToList();
+        // Help texts line up in one column, wide enough for the longest flag (as pflag's are).
+        var width = Math.Max(28, shown.Max(f => f.Name.Length) + 2);
+        foreach (var (name, help) in shown)
         {
-            var name = (d.Short is { } s ? $"-{s}, " : "    ") + "--" + d.Long + (d.Kind == FlagKind.Bool ? "" : d.Kind == FlagKind.StringList ? " list" : d.Kind == FlagKind.Int ? " int" : " string");
-            output.WriteLine($"  {name,-28}{d.Help}");
+            output.WriteLine($"  {name.PadRight(width)}{help}");
         }
     }
 

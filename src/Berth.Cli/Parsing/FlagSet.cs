@@ -1,4 +1,5 @@
 using System.Globalization;
+using Berth.Cli.Formatting;
 
 namespace Berth.Cli.Parsing;
 
@@ -11,7 +12,17 @@ public enum FlagKind
     Int,
 }
 
-public sealed record FlagDef(string Long, char? Short, FlagKind Kind, string Help, string? Default = null);
+/// <param name="ValueType">The value's name in help (pflag's Type(): bytes, decimal, mount…); null: from <paramref name="Kind"/>.</param>
+/// <param name="Parse">Checks and normalises each value as it is read (a pflag Value's Set); throws <see cref="FormatException"/>.</param>
+/// <param name="AliasOf">For a hidden second name: the flag whose values it adds to.</param>
+public sealed record FlagDef(string Long, char? Short, FlagKind Kind, string Help, string? Default = null,
+    string? ValueType = null, Func<string, string>? Parse = null, string? AliasOf = null)
+{
+    /// <summary>Where the values are kept: the flag's own name, or the one it is an alias of.</summary>
+    public string Key => AliasOf ?? Long;
+
+    public string TypeName => ValueType ?? Kind switch { FlagKind.StringList => "list", FlagKind.Int => "int", FlagKind.String => "string", _ => "" };
+}
 
 /// <summary>A command-line usage error (exit 125, or 1 for argument counts), printed with usage.</summary>
 public sealed class UsageException(string message, int exitCode = 125) : Exception(message)
@@ -49,6 +60,24 @@ public sealed class FlagSet
     public FlagSet String(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.String, help, defaultValue);
     public FlagSet List(string longName, char? shortName, string help) => Add(longName, shortName, FlagKind.StringList, help);
     public FlagSet Int(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.Int, help, defaultValue);
+
+    /// <summary>
+    /// A flag of a docker value type: <paramref name="parse"/> checks each value when it is read and
+    /// returns what is kept; its <see cref="FormatException"/> becomes pflag's
+    /// <c>invalid argument "V" for "-m, --memory" flag: MESSAGE</c> (exit 125).
+    /// </summary>
+    public FlagSet Value(string longName, char? shortName, string valueType, string help, Func<string, string> parse, bool repeatable = false)
+    {
+        _defs.Add(new FlagDef(longName, shortName, repeatable ? FlagKind.StringList : FlagKind.String, help, null, valueType, parse));
+        return this;
+    }
+
+    /// <summary>A second, hidden name for <paramref name="target"/> (docker's MarkHidden aliases, such as --dns-opt for --dns-option).</summary>
+    public FlagSet HiddenAlias(string longName, string target)
+    {
+        _defs.Add(_defs.First(d => d.Long == target) with { Long = longName, Short = null, AliasOf = target });
+        return this;
+    }
 
     public bool Changed(string longName) => _values.ContainsKey(longName);
 
@@ -163,22 +192,31 @@ public sealed class FlagSet
     private void Set(FlagDef def, string value)
     {
         var name = def.Short is { } s ? $"-{s}, --{def.Long}" : $"--{def.Long}";
+        UsageException InvalidArgument(string why) => new($"invalid argument {DisplayText.Quote(value)} for \"{name}\" flag: {why}");
         switch (def.Kind)
         {
             case FlagKind.Bool:
-                value = value switch
-                {
-                    "1" or "t" or "T" or "true" or "TRUE" or "True" => "true",
-                    "0" or "f" or "F" or "false" or "FALSE" or "False" => "false",
-                    _ => throw new UsageException($"invalid argument \"{value}\" for \"{name}\" flag: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
-                };
+                value = GoSyntax.ParseBool(value) is { } b
+                    ? (b ? "true" : "false")
+                    : throw InvalidArgument($"strconv.ParseBool: parsing {DisplayText.Quote(value)}: invalid syntax");
                 break;
             case FlagKind.Int when !int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
-                throw new UsageException($"invalid argument \"{value}\" for \"{name}\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax");
+                throw InvalidArgument($"strconv.ParseInt: parsing {DisplayText.Quote(value)}: invalid syntax");
         }
-        if (!_values.TryGetValue(def.Long, out var list))
+        if (def.Parse is { } parse)
         {
-            _values[def.Long] = list = [];
+            try
+            {
+                value = parse(value);
+            }
+            catch (FormatException e)
+            {
+                throw InvalidArgument(e.Message);
+            }
+        }
+        if (!_values.TryGetValue(def.Key, out var list))
+        {
+            _values[def.Key] = list = [];
         }
         if (def.Kind != FlagKind.StringList)
         {

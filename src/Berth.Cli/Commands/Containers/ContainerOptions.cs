@@ -1,3 +1,5 @@
+using System.Globalization;
+using Berth.Cli.Formatting;
 using Berth.Cli.Parsing;
 using Berth.EngineApi.Models;
 
@@ -29,7 +31,50 @@ public static class ContainerOptions
         .String("platform", null, "Set platform if server is multi-platform capable")
         .String("pull", null, "Pull image before running (\"always\", \"missing\", \"never\")", "missing")
         .Bool("quiet", 'q', "Suppress the pull output")
-        .Bool("init", null, "Run an init inside the container that forwards signals and reaps processes");
+        .Bool("init", null, "Run an init inside the container that forwards signals and reaps processes")
+        // Security
+        .List("cap-add", null, "Add Linux capabilities")
+        .List("cap-drop", null, "Drop Linux capabilities")
+        .List("security-opt", null, "Security Options")
+        .List("group-add", null, "Add additional groups to join")
+        // Network
+        .Value("add-host", null, "list", "Add a custom host-to-IP mapping (host:ip)", ContainerFlagValues.ExtraHost, repeatable: true)
+        .Value("dns", null, "list", "Set custom DNS servers", ContainerFlagValues.IpAddress, repeatable: true)
+        .List("dns-option", null, "Set DNS options")
+        .HiddenAlias("dns-opt", "dns-option")
+        .Value("dns-search", null, "list", "Set custom DNS search domains", ContainerFlagValues.DnsSearch, repeatable: true)
+        // Storage and kernel settings
+        .Value("mount", null, "mount", "Attach a filesystem mount to the container", Checked(ContainerFlagValues.ParseMount), repeatable: true)
+        .Value("shm-size", null, "bytes", "Size of /dev/shm", Number(ContainerFlagValues.RamInBytes))
+        .Value("sysctl", null, "map", "Sysctl options", ContainerFlagValues.Sysctl, repeatable: true)
+        .Value("ulimit", null, "ulimit", "Ulimit options", Checked(ContainerFlagValues.ParseUlimit), repeatable: true)
+        // Resources
+        .Value("memory", 'm', "bytes", "Memory limit", Number(ContainerFlagValues.RamInBytes))
+        .Value("memory-reservation", null, "bytes", "Memory soft limit", Number(ContainerFlagValues.RamInBytes))
+        .Value("memory-swap", null, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", Number(ContainerFlagValues.MemSwapBytes))
+        .Value("cpus", null, "decimal", "Number of CPUs", Number(ContainerFlagValues.NanoCpus))
+        .Value("cpu-shares", 'c', "int", "CPU shares (relative weight)", Number(v => GoSyntax.ParseInt(v)))
+        .Value("pids-limit", null, "int", "Tune container pids limit (set -1 for unlimited)", Number(v => GoSyntax.ParseInt(v)))
+        .Value("oom-score-adj", null, "int", "Tune host's OOM preferences (-1000 to 1000)", Number(OomScoreAdj));
+
+    /// <summary>A flag value kept as the decimal number <paramref name="parse"/> makes of it.</summary>
+    private static Func<string, string> Number(Func<string, long> parse) => v => parse(v).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A flag value checked by <paramref name="parse"/> and kept as given (Build parses it again).</summary>
+    private static Func<string, string> Checked<T>(Func<string, T> parse) => v =>
+    {
+        parse(v);
+        return v;
+    };
+
+    /// <summary>pflag's int: a Go int64, which HostConfig.OomScoreAdj (an int) must hold.</summary>
+    private static long OomScoreAdj(string value) =>
+        GoSyntax.ParseInt(value) is var n and >= int.MinValue and <= int.MaxValue ? n : throw new FormatException($"strconv.ParseInt: parsing {DisplayText.Quote(value)}: value out of range");
+
+    private static long Long(FlagSet f, string name) => f.GetString(name) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>A list flag's values, or null when it was not given (docker's ListOpts.GetAll of an empty list).</summary>
+    private static IReadOnlyList<string>? ListOrNull(FlagSet f, string name) => f.GetList(name) is { Count: > 0 } l ? [.. l] : null;
 
     /// <summary>Builds the create request from parsed flags; positionals are IMAGE [COMMAND] [ARG...].</summary>
     /// <exception cref="UsageException">Bad flag values (exit 125).</exception>
@@ -55,6 +100,16 @@ public static class ContainerOptions
             labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
         }
         var interactive = f.GetBool("interactive");
+        var securityOpt = ContainerFlagValues.SecurityOptions(f.GetList("security-opt"), out var maskedPaths, out var readonlyPaths);
+        var sysctls = new Dictionary<string, string>();
+        foreach (var kv in f.GetList("sysctl"))
+        {
+            var eq = kv.IndexOf('=', StringComparison.Ordinal);
+            sysctls[kv[..eq]] = kv[(eq + 1)..];
+        }
+        // One ulimit a name (the last given), sorted by name, as docker's UlimitOpt.GetList.
+        var ulimits = f.GetList("ulimit").Select(ContainerFlagValues.ParseUlimit).GroupBy(u => u.Name).Select(g => g.Last())
+            .OrderBy(u => u.Name, StringComparer.Ordinal).ToList();
         return new ContainerCreateRequest
         {
             Hostname = f.GetString("hostname") ?? "",
@@ -79,7 +134,7 @@ public static class ContainerOptions
             {
                 // The container's terminal gets our size from the start (docker CLI: ConsoleSize).
                 ConsoleSize = f.GetBool("tty") && Berth.Core.Interop.Libc.GetWindowSize(1) is { } size ? [size.Rows, size.Columns] : null,
-                Binds = f.GetList("volume").Count > 0 ? [.. f.GetList("volume")] : null,
+                Binds = ListOrNull(f, "volume"),
                 NetworkMode = f.GetString("network") ?? "default",
                 RestartPolicy = ParseRestart(f.GetString("restart") ?? "no"),
                 AutoRemove = f.GetBool("rm"),
@@ -87,6 +142,29 @@ public static class ContainerOptions
                 ReadonlyRootfs = f.GetBool("read-only"),
                 Init = f.Changed("init") ? f.GetBool("init") : null,
                 LogConfig = new LogConfig { Config = new Dictionary<string, string>() },
+                CapAdd = ListOrNull(f, "cap-add"),
+                CapDrop = ListOrNull(f, "cap-drop"),
+                // docker sends the DNS lists empty rather than null.
+                Dns = [.. f.GetList("dns")],
+                DnsOptions = [.. f.GetList("dns-option")],
+                DnsSearch = [.. f.GetList("dns-search")],
+                ExtraHosts = ListOrNull(f, "add-host"),
+                GroupAdd = ListOrNull(f, "group-add"),
+                OomScoreAdj = (int)Long(f, "oom-score-adj"),
+                SecurityOpt = securityOpt,
+                MaskedPaths = maskedPaths,
+                ReadonlyPaths = readonlyPaths,
+                ShmSize = Long(f, "shm-size"),
+                Sysctls = sysctls.Count > 0 ? sysctls : null,
+                CpuShares = Long(f, "cpu-shares"),
+                Memory = Long(f, "memory"),
+                NanoCpus = Long(f, "cpus"),
+                MemoryReservation = Long(f, "memory-reservation"),
+                MemorySwap = Long(f, "memory-swap"),
+                // Sent only when given; unset reads as null in inspect, as dockerd shows it.
+                PidsLimit = f.Changed("pids-limit") ? Long(f, "pids-limit") : null,
+                Ulimits = ulimits,
+                Mounts = f.GetList("mount") is { Count: > 0 } mounts ? [.. mounts.Select(ContainerFlagValues.ParseMount)] : null,
             },
             NetworkingConfig = new NetworkingConfig { EndpointsConfig = new Dictionary<string, EndpointSettings>() },
         };

@@ -164,6 +164,8 @@ public sealed record Mount
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public VolumeOptions? VolumeOptions { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImageOptions? ImageOptions { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public TmpfsOptions? TmpfsOptions { get; init; }
 }
 
@@ -189,12 +191,31 @@ public sealed record VolumeOptions
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Subpath { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MountDriver? DriverConfig { get; init; }
+}
+
+/// <summary>docker's <c>mount.Driver</c>: the volume driver and its options.</summary>
+public sealed record MountDriver
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Name { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+}
+
+/// <summary>Options of a <c>type=image</c> mount (API 1.48).</summary>
+public sealed record ImageOptions
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Subpath { get; init; }
 }
 
 public sealed record TmpfsOptions
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long SizeBytes { get; init; }
+    /// <summary>Go's <c>os.FileMode</c>, a uint32.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public int Mode { get; init; }
+    public uint Mode { get; init; }
 }
