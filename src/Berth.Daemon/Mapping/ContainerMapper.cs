@@ -28,6 +28,8 @@ internal static class ContainerMapper
             GroupAdd = host.GroupAdd,
             SecurityOpt = host.SecurityOpt,
             Dns = host.Dns,
+            DnsOptions = host.DnsOptions,
+            DnsSearch = host.DnsSearch,
             ExtraHosts = host.ExtraHosts,
             Privileged = host.Privileged,
             ReadonlyRootfs = host.ReadonlyRootfs,
@@ -37,8 +39,14 @@ internal static class ContainerMapper
             MemorySwap = host.MemorySwap,
             NanoCpus = host.NanoCpus,
             CpuShares = host.CpuShares,
-            PidsLimit = host.PidsLimit,
+            // dockerd stores 0 and negative limits as "unlimited" (null).
+            PidsLimit = host.PidsLimit is > 0 ? host.PidsLimit : null,
+            MemoryReservation = host.MemoryReservation,
+            OomScoreAdj = host.OomScoreAdj,
+            Ulimits = host.Ulimits?.Select(u => new Domain.Ulimit(u.Name, u.Soft, u.Hard)).ToList(),
             Sysctls = host.Sysctls,
+            MaskedPaths = host.MaskedPaths,
+            ReadonlyPaths = host.ReadonlyPaths,
         });
     }
 
@@ -155,6 +163,8 @@ internal static class ContainerMapper
                 CapAdd = host.CapAdd,
                 CapDrop = host.CapDrop,
                 Dns = host.Dns ?? [],
+                DnsOptions = host.DnsOptions ?? [],
+                DnsSearch = host.DnsSearch ?? [],
                 ExtraHosts = host.ExtraHosts,
                 GroupAdd = host.GroupAdd,
                 Privileged = host.Privileged,
@@ -167,6 +177,11 @@ internal static class ContainerMapper
                 NanoCpus = host.NanoCpus,
                 CpuShares = host.CpuShares,
                 PidsLimit = host.PidsLimit,
+                MemoryReservation = host.MemoryReservation,
+                OomScoreAdj = host.OomScoreAdj,
+                Ulimits = host.Ulimits?.Select(u => new Api.Ulimit { Name = u.Name, Soft = u.Soft, Hard = u.Hard }).ToList() ?? [],
+                MaskedPaths = host.MaskedPaths,
+                ReadonlyPaths = host.ReadonlyPaths,
                 Runtime = "runc",
             },
             GraphDriver = new GraphDriverData

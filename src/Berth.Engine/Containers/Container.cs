@@ -48,6 +48,8 @@ public sealed record ContainerHostConfig
     public IReadOnlyList<string>? GroupAdd { get; init; }
     public IReadOnlyList<string>? SecurityOpt { get; init; }
     public IReadOnlyList<string>? Dns { get; init; }
+    public IReadOnlyList<string>? DnsOptions { get; init; }
+    public IReadOnlyList<string>? DnsSearch { get; init; }
     public IReadOnlyList<string>? ExtraHosts { get; init; }
     public bool Privileged { get; init; }
     public bool ReadonlyRootfs { get; init; }
@@ -60,8 +62,18 @@ public sealed record ContainerHostConfig
     public long NanoCpus { get; init; }
     public long CpuShares { get; init; }
     public long? PidsLimit { get; init; }
+    public long MemoryReservation { get; init; }
+    public int OomScoreAdj { get; init; }
+    public IReadOnlyList<Ulimit>? Ulimits { get; init; }
     public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
+    /// <summary>Paths masked in the container; null means docker's defaults, empty means none (--security-opt systempaths=unconfined).</summary>
+    public IReadOnlyList<string>? MaskedPaths { get; init; }
+    /// <summary>Paths made read-only in the container; null means docker's defaults, empty means none.</summary>
+    public IReadOnlyList<string>? ReadonlyPaths { get; init; }
 }
+
+/// <summary>A resource limit (--ulimit NAME=SOFT[:HARD]): Name is docker's ("nofile", "nproc", …).</summary>
+public sealed record Ulimit(string Name, long Soft, long Hard);
 
 /// <summary>Lifecycle state (docker's State): created → running ⇄ paused → exited; removing while being removed.</summary>
 public sealed record ContainerState

@@ -49,7 +49,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
         var hostname = container.Config.Hostname;
         WriteAtomic(HostnamePath(id), hostname + "\n");
         WriteAtomic(HostsPath(id), HostsFile(hostname, container.HostConfig.ExtraHosts));
-        WriteAtomic(ResolvConfPath(id), ResolvConf(container.HostConfig.Dns));
+        WriteAtomic(ResolvConfPath(id), ResolvConf(container.HostConfig.Dns, container.HostConfig.DnsSearch, container.HostConfig.DnsOptions));
     }
 
     /// <summary>Unmounts the rootfs once the container has stopped.</summary>
@@ -98,7 +98,12 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     }
 
     /// <summary>The host's resolv.conf without loopback nameservers (unreachable from the container), as docker does.</summary>
-    private static string ResolvConf(IReadOnlyList<string>? dns)
+    /// <summary>
+    /// The container's resolv.conf, as dockerd writes it: the host's without loopback
+    /// nameservers (or --dns), with its search and options lines replaced by --dns-search and
+    /// --dns-option when given (a search domain of "." means none).
+    /// </summary>
+    private static string ResolvConf(IReadOnlyList<string>? dns, IReadOnlyList<string>? search, IReadOnlyList<string>? options)
     {
         var lines = new List<string>();
         if (dns is { Count: > 0 })
@@ -124,7 +129,24 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
                 lines.Add("nameserver 8.8.4.4");
             }
         }
+        if (search is { Count: > 0 })
+        {
+            lines.RemoveAll(l => IsDirective(l, "search") || IsDirective(l, "domain"));
+            var domains = search.Where(d => d != ".").ToList();
+            if (domains.Count > 0) lines.Add("search " + string.Join(' ', domains));
+        }
+        if (options is { Count: > 0 })
+        {
+            lines.RemoveAll(l => IsDirective(l, "options"));
+            lines.Add("options " + string.Join(' ', options));
+        }
         return string.Join('\n', lines) + "\n";
+    }
+
+    private static bool IsDirective(string line, string name)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.StartsWith(name, StringComparison.Ordinal) && (trimmed.Length == name.Length || char.IsWhiteSpace(trimmed[name.Length]));
     }
 
     private static void WriteAtomic(string path, string content)

@@ -204,6 +204,11 @@ public sealed class ContainerRunner(
             CpuShares = host.CpuShares,
             NanoCpus = host.NanoCpus,
             PidsLimit = host.PidsLimit ?? 0,
+            MemoryReservation = host.MemoryReservation,
+            OomScoreAdj = host.OomScoreAdj,
+            Ulimits = host.Ulimits ?? [],
+            MaskedPaths = host.MaskedPaths,
+            ReadonlyPaths = host.ReadonlyPaths,
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
         };
     }

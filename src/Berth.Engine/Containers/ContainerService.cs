@@ -43,6 +43,7 @@ public sealed partial class ContainerService
         ContainerMounts.Validate(request.HostConfig);
         ValidateNetworkMode(request.HostConfig.NetworkMode);
         ValidateRestartPolicy(request.HostConfig);
+        ValidateLimits(request.HostConfig);
         var image = ResolveImage(request.Config.Image);
         var config = ConfigMerger.Merge(request.Config, ImageDefaultsAdapter.From(image));
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -107,6 +108,30 @@ public sealed partial class ContainerService
             throw new InvalidParameterException("maximum retry count cannot be negative");
         if (host.AutoRemove && policy.Name is "always" or "unless-stopped" or "on-failure")
             throw new InvalidParameterException("can't create 'AutoRemove' container with restart policy");
+    }
+
+    /// <summary>docker's names for --ulimit (go-units' ulimitNameMapping).</summary>
+    private static readonly HashSet<string> UlimitNames =
+        ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
+
+    private const long MinimumMemory = 6 * 1024 * 1024;
+
+    /// <summary>The limits dockerd checks before it creates a container, in its words.</summary>
+    private static void ValidateLimits(ContainerHostConfig host)
+    {
+        if (host.OomScoreAdj is < -1000 or > 1000)
+            throw new InvalidParameterException($"Invalid value {host.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
+        if (host.MemoryReservation > 0 && host.MemoryReservation < MinimumMemory)
+            throw new InvalidParameterException("Minimum memory reservation allowed is 6MB");
+        if (host.Memory > 0 && host.MemoryReservation > 0 && host.Memory < host.MemoryReservation)
+            throw new InvalidParameterException("Minimum memory limit can not be less than memory reservation limit, see usage");
+        foreach (var ulimit in host.Ulimits ?? [])
+        {
+            if (!UlimitNames.Contains(ulimit.Name))
+                throw new InvalidParameterException($"invalid ulimit type: {ulimit.Name}");
+            if (ulimit.Hard >= 0 && ulimit.Soft > ulimit.Hard || ulimit.Hard >= 0 && ulimit.Soft < 0)
+                throw new InvalidParameterException($"ulimit soft limit must be less than or equal to hard limit: {ulimit.Soft} > {ulimit.Hard}");
+        }
     }
 
     private Image ResolveImage(string name)

@@ -46,6 +46,11 @@ public sealed record ContainerSpecInput
     public long CpuShares { get; init; }
     public long NanoCpus { get; init; }
     public long PidsLimit { get; init; }
+    public long MemoryReservation { get; init; }
+    /// <summary>The init's /proc/self/oom_score_adj (-1000 … 1000).</summary>
+    public int OomScoreAdj { get; init; }
+    /// <summary>--ulimit limits by docker's name ("nofile"…); they replace the defaults of the same name.</summary>
+    public IReadOnlyList<Berth.Engine.Containers.Ulimit> Ulimits { get; init; } = [];
     public long ShmSize { get; init; } = 64 * 1024 * 1024;
     /// <summary>"seccomp=unconfined", "no-new-privileges" … as in HostConfig.SecurityOpt.</summary>
     public IReadOnlyList<string> SecurityOpt { get; init; } = [];

@@ -86,9 +86,9 @@ public static class OciSpecBuilder
                 Env = env,
                 Cwd = cwd,
                 Capabilities = capabilities,
-                Rlimits = [new RuntimeRlimit("RLIMIT_NOFILE", Math.Min(OciDefaults.NofileLimit, host.NofileHardLimit), Math.Min(OciDefaults.NofileLimit, host.NofileHardLimit))],
+                Rlimits = Rlimits(input, host),
                 NoNewPrivileges = security.NoNewPrivileges,
-                OomScoreAdj = 0,
+                OomScoreAdj = input.OomScoreAdj,
                 // No apparmorProfile: Berth does not load docker-default, and naming an
                 // unloaded profile makes runc fail.
             },
@@ -201,14 +201,30 @@ public static class OciSpecBuilder
         return mounts;
     }
 
+    /// <summary>docker's default RLIMIT_NOFILE (capped by the host's hard limit), then each --ulimit, replacing a default of the same name.</summary>
+    private static List<RuntimeRlimit> Rlimits(ContainerSpecInput input, OciHostInfo host)
+    {
+        var nofile = Math.Min(OciDefaults.NofileLimit, host.NofileHardLimit);
+        var limits = new List<RuntimeRlimit> { new("RLIMIT_NOFILE", nofile, nofile) };
+        foreach (var ulimit in input.Ulimits)
+        {
+            var type = "RLIMIT_" + ulimit.Name.ToUpperInvariant();
+            limits.RemoveAll(l => l.Type == type);
+            // -1 is unlimited (RLIM_INFINITY), as docker's ulimit parser reads it.
+            limits.Add(new RuntimeRlimit(type, unchecked((ulong)ulimit.Hard), unchecked((ulong)ulimit.Soft)));
+        }
+        return limits;
+    }
+
     private static RuntimeResources BuildResources(ContainerSpecInput input)
     {
         RuntimeMemory? memory = null;
-        if (input.Memory > 0 || input.MemorySwap > 0)
+        if (input.Memory > 0 || input.MemorySwap > 0 || input.MemoryReservation > 0)
             memory = new RuntimeMemory
             {
                 Limit = input.Memory > 0 ? input.Memory : null,
                 Swap = input.MemorySwap > 0 ? input.MemorySwap : null,
+                Reservation = input.MemoryReservation > 0 ? input.MemoryReservation : null,
             };
 
         RuntimeCpu? cpu = null;
