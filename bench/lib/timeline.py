@@ -119,13 +119,20 @@ for i in range(1, runs + 1):
     runcs = [(t, p) for t, p, f in mine if f.endswith("/runc")]
     init = next(((t, p) for t, p, f in mine if f == "/proc/self/exe"), None)
     ctr = next(((t, p) for t, p, f in mine if f in ("/bin/true", "/usr/bin/true")), None)
-    if len(runcs) < 2 or not ctr:
+    if not runcs or not ctr:
         continue
-    create, start = runcs[0], runcs[1]
-    delete = runcs[2] if len(runcs) > 2 else None
+    # Without a TTY the shim runs the container with one `runc run -d` at start; with one,
+    # `runc create` at launch and `runc start` at start. The next runc after those is delete.
+    before = [r for r in runcs if r[0] < ctr[0]]
+    if not before:
+        continue
+    create = before[0]
+    start = before[1] if len(before) > 1 else None
+    used = {r[1] for r in before}
+    delete = next((r for r in runcs if r[1] not in used), None)
     # runc delete may be berthd's child rather than the shim's
     if delete is None:
-        delete = next(((t, p) for t, p, f in execs if t > ctr[0] and t <= hi and f.endswith("/runc") and p not in (create[1], start[1])), None)
+        delete = next(((t, p) for t, p, f in execs if t > ctr[0] and t <= hi and f.endswith("/runc") and p not in used), None)
     ctr_exit = exits.get(ctr[1])
     umount = first(lambda e: e[1] == "syscalls:sys_enter_umount" and e[2] == berthd, ctr[0], hi)
     rmdir = first(lambda e: e[1] == "syscalls:sys_enter_rmdir" and e[2] == berthd, umount[0] if umount else ctr[0], hi)
@@ -136,13 +143,19 @@ for i in range(1, runs + 1):
     add("client: 201 -> start sent (attach + wait requests)", c["created"], c["start_sent"])
     add("start: request -> overlay mount", c["start_sent"], mount[0])
     add("start: mount -> shim exec (/etc files, spec, config.json+fsync, spawn)", mount[0], shim[0])
-    add("start: shim exec -> runc create exec (shim start-up)", shim[0], create[0])
-    add("start: runc create exec -> runc init exec", create[0], init[0] if init else None)
-    add("start: runc init exec -> runc create exit", init[0] if init else None, exits.get(create[1]))
-    add("start: runc create exit -> runc start exec (report, attach, start RPC)", exits.get(create[1]), start[0])
-    add("start: runc start exec -> container exec", start[0], ctr[0])
+    first_runc = "runc create" if start else "runc run -d"
+    add(f"start: shim exec -> {first_runc} exec (shim start-up, attach, start RPC)", shim[0], create[0])
+    add(f"start: {first_runc} exec -> runc init exec", create[0], init[0] if init else None)
+    if start:
+        add("start: runc init exec -> runc create exit", init[0] if init else None, exits.get(create[1]))
+        add("start: runc create exit -> runc start exec (report, attach, start RPC)", exits.get(create[1]), start[0])
+        add("start: runc start exec -> container exec", start[0], ctr[0])
+        add("start: runc start exit -> client gets 204", exits.get(start[1]), c.get("started"))
+    else:
+        add("start: runc init exec -> container exec", init[0] if init else None, ctr[0])
+        add("start: container exec -> runc run -d exit", ctr[0], exits.get(create[1]))
+        add("start: runc run -d exit -> client gets 204", exits.get(create[1]), c.get("started"))
     add("run:   container exec -> container exit", ctr[0], ctr_exit)
-    add("start: runc start exit -> client gets 204", exits.get(start[1]), c.get("started"))
     if delete:
         add("exit:  container exit -> runc delete exec", ctr_exit, delete[0])
         add("exit:  runc delete (exec -> exit)", delete[0], exits.get(delete[1]))
