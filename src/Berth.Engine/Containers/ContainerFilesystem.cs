@@ -49,7 +49,8 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
         var hostname = container.Config.Hostname;
         WriteAtomic(HostnamePath(id), hostname + "\n");
         WriteAtomic(HostsPath(id), HostsFile(hostname, container.HostConfig.ExtraHosts));
-        WriteAtomic(ResolvConfPath(id), ResolvConf(container.HostConfig.Dns, container.HostConfig.DnsSearch, container.HostConfig.DnsOptions));
+        var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
+        WriteAtomic(ResolvConfPath(id), ResolvConfFile.Build(hostResolvConf, container.HostConfig.Dns, container.HostConfig.DnsSearch, container.HostConfig.DnsOptions));
     }
 
     /// <summary>Unmounts the rootfs once the container has stopped.</summary>
@@ -95,58 +96,6 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
             if (colon > 0) text += $"{entry[(colon + 1)..]}\t{entry[..colon]}\n";
         }
         return text;
-    }
-
-    /// <summary>The host's resolv.conf without loopback nameservers (unreachable from the container), as docker does.</summary>
-    /// <summary>
-    /// The container's resolv.conf, as dockerd writes it: the host's without loopback
-    /// nameservers (or --dns), with its search and options lines replaced by --dns-search and
-    /// --dns-option when given (a search domain of "." means none).
-    /// </summary>
-    private static string ResolvConf(IReadOnlyList<string>? dns, IReadOnlyList<string>? search, IReadOnlyList<string>? options)
-    {
-        var lines = new List<string>();
-        if (dns is { Count: > 0 })
-        {
-            lines.AddRange(dns.Select(server => "nameserver " + server));
-        }
-        else
-        {
-            var host = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
-            foreach (var line in host)
-            {
-                var trimmed = line.Trim();
-                if (trimmed.StartsWith("nameserver", StringComparison.Ordinal))
-                {
-                    var server = trimmed["nameserver".Length..].Trim();
-                    if (server.StartsWith("127.", StringComparison.Ordinal) || server == "::1") continue;
-                }
-                lines.Add(line);
-            }
-            if (!lines.Any(l => l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal)))
-            {
-                lines.Add("nameserver 8.8.8.8");
-                lines.Add("nameserver 8.8.4.4");
-            }
-        }
-        if (search is { Count: > 0 })
-        {
-            lines.RemoveAll(l => IsDirective(l, "search") || IsDirective(l, "domain"));
-            var domains = search.Where(d => d != ".").ToList();
-            if (domains.Count > 0) lines.Add("search " + string.Join(' ', domains));
-        }
-        if (options is { Count: > 0 })
-        {
-            lines.RemoveAll(l => IsDirective(l, "options"));
-            lines.Add("options " + string.Join(' ', options));
-        }
-        return string.Join('\n', lines) + "\n";
-    }
-
-    private static bool IsDirective(string line, string name)
-    {
-        var trimmed = line.TrimStart();
-        return trimmed.StartsWith(name, StringComparison.Ordinal) && (trimmed.Length == name.Length || char.IsWhiteSpace(trimmed[name.Length]));
     }
 
     private static void WriteAtomic(string path, string content)
