@@ -1,15 +1,21 @@
 namespace Berth.Shim;
 
 /// <summary>Command line: berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --socket PATH --log-file PATH --exit-file PATH [--stdin] [--stdin-once] [--tty] [--run-at-start].</summary>
-/// <remarks>--run-at-start (no TTY): nothing is created at launch; start runs `runtime run --detach`, one runtime process instead of create + start.</remarks>
+/// <remarks>
+/// --run-at-start (no TTY): nothing is created at launch; start runs `runtime run --detach`, one
+/// runtime process instead of create + start. --start-timeout SECONDS (default 60): a container
+/// not started by then is deleted and the shim exits (berthd starts it right after the launch;
+/// only a berthd that died in between leaves it waiting).
+/// </remarks>
 internal sealed record ShimOptions(
     string Id, string Bundle, string Runtime, string RuntimeRoot, string Socket,
-    string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty, bool RunAtStart = false)
+    string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty, bool RunAtStart = false, int StartTimeoutSeconds = 60)
 {
     public static ShimOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
         bool stdin = false, stdinOnce = false, tty = false, runAtStart = false;
+        var startTimeout = 60;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -18,6 +24,10 @@ internal sealed record ShimOptions(
                 case "--stdin-once": stdinOnce = true; break;
                 case "--tty": tty = true; break;
                 case "--run-at-start": runAtStart = true; break;
+                case "--start-timeout":
+                    if (i + 1 >= args.Length || !int.TryParse(args[++i], out startTimeout) || startTimeout <= 0)
+                        throw new ArgumentException("--start-timeout needs a positive number of seconds");
+                    break;
                 case "--id" or "--bundle" or "--runtime" or "--runtime-root" or "--socket" or "--log-file" or "--exit-file":
                     if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
                     values[args[i]] = args[++i];
@@ -28,6 +38,6 @@ internal sealed record ShimOptions(
         string Need(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new ArgumentException($"{name} is required");
         return new ShimOptions(Need("--id"), Path.GetFullPath(Need("--bundle")), Need("--runtime"), Path.GetFullPath(Need("--runtime-root")),
             Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty,
-            runAtStart && !tty);
+            runAtStart && !tty, startTimeout);
     }
 }

@@ -38,11 +38,16 @@ internal sealed class ShimServer(
     public async Task<int> RunAsync()
     {
         var socketStamp = File.GetLastWriteTimeUtc(options.Socket);
-        if (createdPid is int created) _init.TrySetResult(created);
         _ = ServeAsync();
-        int pid;
-        try { pid = await _init.Task.ConfigureAwait(false); }
-        catch (OperationCanceledException) { pid = 0; } // the run at start failed: nothing ever ran
+        _ = AbandonUnlessStartedAsync();
+        // A created container's init exists already; watch it even before start, so that one
+        // deleted unstarted (start timeout) is reaped like any other exit.
+        var pid = createdPid ?? 0;
+        if (pid == 0)
+        {
+            try { pid = await _init.Task.ConfigureAwait(false); }
+            catch (OperationCanceledException) { pid = 0; } // the run at start failed or never came: nothing ran
+        }
         if (pid > 0) await FinishAsync(reaper.Watch(pid)).ConfigureAwait(false);
 
         await Task.Delay(Linger).ConfigureAwait(false);
@@ -192,6 +197,26 @@ internal sealed class ShimServer(
         }
         _init.TrySetResult(pid);
         return State();
+    }
+
+    /// <summary>
+    /// berthd starts a container right after launching its shim; one still unstarted after
+    /// --start-timeout belongs to a berthd that died in between. Its runtime state is deleted
+    /// (a created init is killed, and reaped as its exit), its stdio closed, and the shim ends.
+    /// </summary>
+    private async Task AbandonUnlessStartedAsync()
+    {
+        try { await Task.Delay(TimeSpan.FromSeconds(options.StartTimeoutSeconds), _stop.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; }
+        lock (_lock)
+        {
+            if (_starting || _startedAt is not null || _startFailed || _exit is not null) return;
+            _startFailed = true;
+        }
+        Program.LogFailure(options, "never started", new TimeoutException($"no start within {options.StartTimeoutSeconds} s of the launch"));
+        runAtStart?.CloseRuntimeEnds();
+        await runtime.DeleteAsync([devNull, devNull, devNull]).ConfigureAwait(false);
+        _init.TrySetCanceled();
     }
 
     /// <summary>`runtime run --detach` of the prepared container; on failure nothing is left of it.</summary>

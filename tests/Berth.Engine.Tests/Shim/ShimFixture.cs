@@ -46,14 +46,15 @@ public sealed class ShimFixture : IDisposable
     }
 
     /// <summary>A new bundle and options for one container running <paramref name="args"/>.</summary>
-    public TestContainer NewContainer(string[] args, bool stdin = false, bool stdinOnce = false, bool tty = false)
+    public TestContainer NewContainer(string[] args, bool stdin = false, bool stdinOnce = false, bool tty = false, bool runAtStart = false, int? startTimeoutSeconds = null)
     {
         var id = "berth-shim-test-" + Guid.NewGuid().ToString("N")[..12];
         var dir = Directory.CreateDirectory(Path.Combine(Root, id)).FullName;
         var bundle = Directory.CreateDirectory(Path.Combine(dir, "bundle")).FullName;
         File.WriteAllText(Path.Combine(bundle, "config.json"), OciConfig(args, tty));
         var options = new ShimStartOptions(id, bundle, Runc, RuntimeRoot,
-            Path.Combine(dir, "shim.sock"), Path.Combine(dir, "json.log"), Path.Combine(dir, "exit.json"), stdin, stdinOnce, tty);
+            Path.Combine(dir, "shim.sock"), Path.Combine(dir, "json.log"), Path.Combine(dir, "exit.json"), stdin, stdinOnce, tty,
+            runAtStart, startTimeoutSeconds);
         return new TestContainer(this, options, dir);
     }
 

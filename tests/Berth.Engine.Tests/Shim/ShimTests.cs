@@ -1,5 +1,4 @@
 using Xunit;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -148,14 +147,12 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Long_lines_split_at_16k_and_many_lines_are_quick()
+    public async Task Long_lines_split_at_16k_and_every_line_is_logged()
     {
         using var c = fixture.NewContainer(["sh", "-c", "seq 1 200000; head -c 40000 /dev/zero | tr '\\0' x; echo"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
-        var clock = Stopwatch.StartNew();
         await shim.StartAsync(Timeout());
         Assert.Equal(0, (await shim.WaitAsync(Timeout())).ExitCode);
-        clock.Stop();
 
         var lines = File.ReadAllLines(c.Options.LogPath);
         Assert.Equal(200_003, lines.Length);
@@ -165,6 +162,52 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         Assert.Equal([16384, 16384, 40000 - 32768 + 1], tail.Select(t => t.Length));
         Assert.EndsWith("\n", tail[2]);
         Assert.False(tail[0].EndsWith('\n'));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"200k lines took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Run_at_start_creates_nothing_until_start_then_runs_with_one_runtime_call()
+    {
+        using var c = fixture.NewContainer(["sh", "-c", "echo ran; exit 3"], runAtStart: true);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        var before = await shim.StateAsync(Timeout());
+        Assert.Equal(("created", 0), (before.Status, before.Pid));
+        Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)), "nothing may exist in the runtime before start");
+        // No init yet: a kill must be refused, never sent as kill(0, …) to the shim's own group.
+        await Assert.ThrowsAsync<ConflictException>(() => shim.KillAsync(9, Timeout()));
+
+        await using var attach = await shim.AttachAsync(false, true, true, Timeout());
+        var started = await shim.StartAsync(Timeout());
+        Assert.True(started.Pid > 0);
+        Assert.NotNull(started.StartedAt);
+        var (stdout, _) = await AttachReader.ReadFramesAsync(attach.Output, Timeout());
+        Assert.Equal("ran\n", stdout);
+        Assert.Equal(3, (await shim.WaitAsync(Timeout())).ExitCode);
+    }
+
+    [Fact]
+    public async Task Run_at_start_of_a_missing_command_fails_the_start_and_leaves_nothing()
+    {
+        using var c = fixture.NewContainer(["no-such-command"], runAtStart: true);
+        var shim = await _launcher.LaunchAsync(c.Options, Timeout());
+        await using var attach = await shim.AttachAsync(false, true, true, Timeout());
+        var error = await Assert.ThrowsAsync<Berth.Core.Errors.SystemException>(() => shim.StartAsync(Timeout()));
+        Assert.Contains("executable file not found", error.Message);
+        // The attached client sees the end of the output, and the runtime keeps no state.
+        await AttachReader.ReadFramesAsync(attach.Output, Timeout());
+        Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)));
+        await Assert.ThrowsAsync<ConflictException>(() => shim.StartAsync(Timeout()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_container_never_started_is_deleted_and_its_shim_exits_after_the_start_timeout(bool runAtStart)
+    {
+        using var c = fixture.NewContainer(["true"], runAtStart: runAtStart, startTimeoutSeconds: 1);
+        await _launcher.LaunchAsync(c.Options, Timeout());
+        // The shim removes its socket when it exits (bounded poll, not a timing assertion).
+        for (var i = 0; i < 150 && File.Exists(c.Options.SocketPath); i++) await Task.Delay(100);
+        Assert.False(File.Exists(c.Options.SocketPath), "the shim is still serving");
+        Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)), "runtime state left behind");
     }
 }

@@ -13,6 +13,7 @@ namespace Berth.Engine.Runtime.Shim;
 /// `runtime run --detach` instead of `create` + `start` (one runtime process less). A TTY
 /// container is created at launch so that its terminal can be sized before its process runs.
 /// </param>
+/// <param name="StartTimeoutSeconds">How long the shim waits for start before it deletes the container and exits (null: its default, 60 s).</param>
 public sealed record ShimStartOptions(
     string ContainerId,
     string BundleDir,
@@ -24,7 +25,8 @@ public sealed record ShimStartOptions(
     bool Stdin,
     bool StdinOnce,
     bool Tty,
-    bool RunAtStart = false);
+    bool RunAtStart = false,
+    int? StartTimeoutSeconds = null);
 
 /// <summary>What the shim reports about its container.</summary>
 public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);

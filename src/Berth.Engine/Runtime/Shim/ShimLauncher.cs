@@ -79,6 +79,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         if (options.StdinOnce) args.Add("--stdin-once");
         if (options.Tty) args.Add("--tty");
         if (options.RunAtStart) args.Add("--run-at-start");
+        if (options.StartTimeoutSeconds is int seconds) args.AddRange(["--start-timeout", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return args;
     }
 }
