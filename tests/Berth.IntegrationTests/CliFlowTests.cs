@@ -302,7 +302,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
         var name = Name("follow");
         // Runs until the test stops it, so the follow normally attaches to a running container;
         // the expected output is the same either way.
-        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "echo first; trap 'echo last; exit 3' TERM; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo last; exit 3' TERM; echo first; while true; do sleep 0.1; done");
         var follow = Cli("logs", "-f", name);
         Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await Cli("logs", name)).Stdout.Contains("first")));
         await Ok("stop", name);
@@ -334,7 +334,8 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     public async Task Stop_lets_a_container_that_traps_sigterm_exit_0()
     {
         var name = Name("polite");
-        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
+        await Daemon.WaitForLogLineAsync(name, "ready");
         Assert.Equal(name + "\n", await Ok("stop", name));
         var state = (await Inspect(name)).GetProperty("State");
         Assert.Equal("exited", state.GetProperty("Status").GetString());
@@ -375,10 +376,11 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     public async Task Kill_with_a_signal_the_container_handles()
     {
         var name = Name("usr1");
-        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo got usr1; exit 5' USR1; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo got usr1; exit 5' USR1; echo ready; while true; do sleep 0.1; done");
+        await Daemon.WaitForLogLineAsync(name, "ready");
         Assert.Equal(name + "\n", await Ok("kill", "-s", "USR1", name));
         Assert.Equal("5\n", await Ok("wait", name));
-        Assert.Equal("got usr1\n", (await Cli("logs", name)).Stdout);
+        Assert.Equal("ready\ngot usr1\n", (await Cli("logs", name)).Stdout);
         await Ok("rm", name);
     }
 
@@ -602,8 +604,9 @@ public abstract partial class CliFlows
     public async Task Detached_rm_container_is_removed_when_it_exits()
     {
         var name = Name("autorm");
-        await Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
         Assert.Equal("running", (await Inspect(name)).GetProperty("State").GetProperty("Status").GetString());
+        await Daemon.WaitForLogLineAsync(name, "ready");
         await Ok("stop", name);
         Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await Cli("inspect", name)).ExitCode != 0), "--rm container still exists");
     }
@@ -704,11 +707,13 @@ public abstract partial class CliFlows
     public async Task Stop_signal_from_create_and_from_the_flag()
     {
         var name = Name("stopsig");
-        await Ok("run", "-d", "--name", name, "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 11' USR1; trap 'exit 22' USR2; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--name", name, "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 11' USR1; trap 'exit 22' USR2; echo ready; while true; do sleep 0.1; done");
         Assert.Equal("USR1", (await Inspect(name)).GetProperty("Config").GetProperty("StopSignal").GetString());
+        await Daemon.WaitForLogLineAsync(name, "ready");
         await Ok("stop", name);
         Assert.Equal("11\n", await Ok("wait", name));
         await Ok("start", name);
+        await Daemon.WaitForLogLineAsync(name, "ready", times: 2);
         await Ok("stop", "-s", "USR2", name);
         Assert.Equal("22\n", await Ok("wait", name));
         await Ok("rm", name);
@@ -730,7 +735,7 @@ public abstract partial class CliFlows
     public async Task Logs_since_and_until_select_by_time()
     {
         var name = Name("since");
-        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "echo early; trap 'echo late; exit 0' USR1; while true; do sleep 0.1; done");
+        await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo late; exit 0' USR1; echo early; while true; do sleep 0.1; done");
         Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await Cli("logs", name)).Stdout.Contains("early")));
         var stamped = (await Cli("logs", "-t", name)).Stdout;
         var earlyTime = DateTimeOffset.Parse(stamped.Split(' ')[0]);

@@ -46,7 +46,7 @@ internal static class OwnDaemon
     public static async Task<int> RunSignalledContainerAsync(this BerthDaemon daemon, string name)
     {
         await daemon.Ok("run", "-d", "--name", name, "busybox", "sh", "-c",
-            "echo started; trap 'echo usr1-$((n=n+1))' USR1; trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done");
+            "trap 'echo usr1-$((n=n+1))' USR1; trap 'echo bye; exit 0' TERM; echo started; while true; do sleep 0.1; done");
         Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await daemon.Berth("logs", name)).Stdout.Contains("started")),
             "the container never logged");
         var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
@@ -72,7 +72,7 @@ public sealed class DaemonCrashTests
 
         // The container runs on without berthd, and still writes its log (through its shim).
         Assert.True(OwnDaemon.ProcessExists(pid), "the container died with berthd");
-        Assert.StartsWith("sh -c echo started", OwnDaemon.Cmdline(pid));
+        Assert.StartsWith("sh -c trap ", OwnDaemon.Cmdline(pid));
         Assert.Equal(0, Interop.Kill(pid, 10)); // SIGUSR1 → "usr1-1" in the log
         await Task.Delay(300); // let the trap run before berthd is back (not asserted on)
         Assert.True(OwnDaemon.ProcessExists(pid));
@@ -118,7 +118,8 @@ public sealed class DaemonCrashTests
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("exits-alone");
-        await daemon.Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 9' USR1; while true; do sleep 0.1; done");
+        await daemon.Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 9' USR1; echo ready; while true; do sleep 0.1; done");
+        await daemon.WaitForLogLineAsync(name, "ready");
         var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
 
         await daemon.KillHardAsync();
@@ -140,7 +141,8 @@ public sealed class DaemonCrashAutoRemoveTests
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("autorm-crash");
-        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' USR1; while true; do sleep 0.1; done");
+        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' USR1; echo ready; while true; do sleep 0.1; done");
+        await daemon.WaitForLogLineAsync(name, "ready");
         var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
 
         await daemon.KillHardAsync();
@@ -158,7 +160,8 @@ public sealed class DaemonCrashAutoRemoveTests
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("autorm-adopted");
-        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        await daemon.Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
+        await daemon.WaitForLogLineAsync(name, "ready");
         var pid = (await daemon.InspectAsync(name)).GetProperty("State").GetProperty("Pid").GetInt32();
 
         await daemon.KillHardAsync();

@@ -59,6 +59,19 @@ public static class DaemonExtensions
         return ProcessRunner.RunAsync("/bin/sh", ["-c", script], env, timeout: timeout);
     }
 
+    /// <summary>
+    /// Waits until container <paramref name="name"/> has logged <paramref name="line"/> (as a whole
+    /// line) <paramref name="times"/> times. A script that traps a signal prints its ready line
+    /// after the trap: PID 1 of a PID namespace ignores a signal it has no handler for, so a
+    /// signal sent earlier would be lost.
+    /// </summary>
+    public static async Task WaitForLogLineAsync(this BerthDaemon daemon, string name, string line, int times = 1)
+    {
+        var seen = await EventuallyAsync(async () =>
+            (await daemon.Berth("logs", name)).Stdout.Split('\n').Count(l => l == line) >= times);
+        Assert.True(seen, $"container {name} never logged \"{line}\" {times} time(s)");
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds (bounded; not a timing assertion).</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int attempts = 200, int delayMs = 100)
     {
