@@ -11,9 +11,12 @@ namespace Berth.Shim;
 /// so readers that join partial lines work unchanged). Formatting goes straight to a byte
 /// buffer (no per-line allocations) that the caller flushes when the pipe goes idle, so a
 /// follower sees lines promptly and a flood of output costs few write(2) calls.
+/// With a maximum size (json-file's max-size), a record is written only while the file is
+/// below it; otherwise the file is rotated first, as docker's writer does: PATH becomes PATH.1,
+/// PATH.1 becomes PATH.2 … up to max-file files in all (with one file, it is truncated).
 /// Not thread-safe: <see cref="OutputHub"/> serializes access.
 /// </summary>
-internal sealed class JsonLogWriter(string path) : IDisposable
+internal sealed class JsonLogWriter(string path, long maxSize = 0, int maxFiles = 1) : IDisposable
 {
     private const int MaxLine = 16 * 1024;
     private const int FlushThreshold = 32 * 1024;
@@ -23,7 +26,9 @@ internal sealed class JsonLogWriter(string path) : IDisposable
         "\",\"stream\":\"stderr\",\"time\":\""u8.ToArray(),
     ];
 
-    private readonly FileStream _file = new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    private FileStream _file = Open(path);
+    // Bytes in the file (written) — with what waits in _out, what rotation is decided on.
+    private long _fileSize = maxSize > 0 ? new FileInfo(path).Length : 0;
     private byte[] _out = new byte[FlushThreshold + 8 * 1024];
     private int _outLength;
     // Per stream (0 stdout, 1 stderr): the unfinished line, allocated only when one occurs.
@@ -84,7 +89,32 @@ internal sealed class JsonLogWriter(string path) : IDisposable
     {
         if (_outLength == 0) return;
         _file.Write(_out, 0, _outLength);
+        _fileSize += _outLength;
         _outLength = 0;
+    }
+
+    private static FileStream Open(string path) =>
+        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+
+    /// <summary>Closes the full file and starts an empty one; readers follow the rename by inode.</summary>
+    private void Rotate()
+    {
+        Flush();
+        _file.Dispose();
+        if (maxFiles > 1)
+        {
+            File.Delete($"{path}.{maxFiles - 1}");
+            for (var i = maxFiles - 2; i >= 1; i--)
+                if (File.Exists($"{path}.{i}")) File.Move($"{path}.{i}", $"{path}.{i + 1}");
+            File.Move(path, path + ".1");
+            _file = Open(path);
+        }
+        else
+        {
+            _file = Open(path);
+            _file.SetLength(0);
+        }
+        _fileSize = 0;
     }
 
     public void Dispose()
@@ -98,6 +128,7 @@ internal sealed class JsonLogWriter(string path) : IDisposable
     private void Emit(int stream, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, bool newline)
     {
         // Worst case every byte becomes \u00XX (6 bytes); plus the fixed parts.
+        if (maxSize > 0 && _fileSize + _outLength >= maxSize) Rotate();
         var worst = 6 * (first.Length + second.Length) + 2 + 8 + StreamSuffix[stream].Length + _timeLength + 3;
         if (_outLength + worst > _out.Length)
         {

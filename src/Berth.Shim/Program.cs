@@ -91,7 +91,7 @@ internal static class Program
         }
 
         int? pid = runAtStart is null ? runtime.ReadPid() : null;
-        var log = new JsonLogWriter(options.LogFile);
+        var log = new JsonLogWriter(options.LogFile, options.LogMaxSize, options.LogMaxFiles);
         var hub = new OutputHub(log, options.Tty);
         StdinSink? stdinSink = null;
         if (options.Tty)

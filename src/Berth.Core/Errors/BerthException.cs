@@ -44,3 +44,9 @@ public sealed class UnauthorizedException(string message) : BerthException(messa
 {
     public override int StatusCode => 401;
 }
+
+/// <summary>501: the daemon does not implement this for the object (e.g. logs of the "none" log driver).</summary>
+public sealed class NotImplementedException(string message) : BerthException(message)
+{
+    public override int StatusCode => 501;
+}

@@ -147,7 +147,7 @@ internal static class ContainerMapper
             ResolvConfPath = filesystem.ResolvConfPath(id),
             HostnamePath = filesystem.HostnamePath(id),
             HostsPath = filesystem.HostsPath(id),
-            LogPath = filesystem.LogPath(id),
+            LogPath = container.HostConfig.LogConfig.Type == LogDriver.None ? "" : filesystem.LogPath(id),
             Name = "/" + container.Name,
             RestartCount = container.RestartCount,
             Driver = "overlayfs",

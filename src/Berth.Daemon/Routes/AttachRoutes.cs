@@ -67,7 +67,7 @@ internal static class AttachRoutes
     private static async Task<bool> ReplayLogsAsync(HttpContext context, ContainerHandle handle, bool stdout, bool stderr, Stream connection, CancellationToken cancellationToken)
     {
         var path = context.Service<ContainerService>().Filesystem.LogPath(handle.Container.Id);
-        if (!File.Exists(path) || !(stdout || stderr)) return true;
+        if (!File.Exists(path) || !(stdout || stderr) || handle.Container.HostConfig.LogConfig.Type == LogDriver.None) return true;
         var options = new LogOptions(stdout, stderr, Follow: false, Tail: -1, Since: null, Until: null);
         try
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Berth.Engine.Containers;
@@ -22,39 +23,167 @@ public static class ContainerLogs
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// The entries of the log at <paramref name="path"/> and of its rotated files (PATH.N …
+    /// PATH.1, oldest first) that <paramref name="options"/> select; with Follow, then the new
+    /// ones as they are written — across rotations, by noticing that PATH is a new file — until
+    /// the container has stopped and everything is read.
+    /// </summary>
     public static async IAsyncEnumerable<LogEntry> ReadAsync(
         string path, LogOptions options, Func<bool> isRunning,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: false);
-        var startOffset = options.Tail >= 0 ? TailOffset(file, options.Tail) : 0;
-        file.Position = startOffset;
-        var reader = new LineReader(file);
-        while (true)
+        var files = FilesOldestFirst(path);
+        var (first, offset) = options.Tail >= 0 ? TailStart(files, options.Tail) : (0, 0L);
+        for (var i = first; i < files.Count - 1; i++)
         {
-            while (reader.TryReadLine(out var line))
+            // A rotated file no longer changes; it may have been rotated away meanwhile.
+            FileStream rotated;
+            try { rotated = OpenShared(files[i]); }
+            catch (FileNotFoundException) { continue; }
+            await using (rotated)
             {
-                if (!TryParse(line, out var entry)) continue;
-                if (options.Since is { } since && entry.Time < since) continue;
-                if (options.Until is { } until && entry.Time > until) yield break;
-                if (entry.Stream == 1 && !options.Stdout) continue;
-                if (entry.Stream == 2 && !options.Stderr) continue;
-                yield return entry;
+                rotated.Position = i == first ? offset : 0;
+                var rotatedReader = new LineReader(rotated);
+                while (rotatedReader.TryReadLine(out var line))
+                {
+                    var verdict = Select(line, options, out var entry);
+                    if (verdict == Verdict.Stop) yield break;
+                    if (verdict == Verdict.Take) yield return entry;
+                }
             }
-            if (!options.Follow) yield break;
-            yield return LogEntry.CaughtUp;
-            // Read once more after the container stopped: the shim flushes before it reports the exit.
-            var running = isRunning();
-            await Task.Delay(PollInterval, cancellationToken);
-            if (!running && !reader.HasMoreData()) yield break;
+        }
+
+        var file = OpenShared(path);
+        try
+        {
+            file.Position = first == files.Count - 1 ? offset : 0;
+            var reader = new LineReader(file);
+            while (true)
+            {
+                while (reader.TryReadLine(out var line))
+                {
+                    var verdict = Select(line, options, out var entry);
+                    if (verdict == Verdict.Stop) yield break;
+                    if (verdict == Verdict.Take) yield return entry;
+                }
+                if (!options.Follow) yield break;
+                if (file.Length < file.Position)
+                {
+                    // Truncated in place (max-file 1): the writer started over.
+                    file.Position = 0;
+                    reader = new LineReader(file);
+                    continue;
+                }
+                if (Rotated(file, path))
+                {
+                    // The writer moved on; what we hold was read to its end above. Go on with
+                    // the file written after it (several may have rotated since we last looked).
+                    var next = NextFile(path, Inode(file));
+                    await file.DisposeAsync();
+                    file = OpenShared(next);
+                    reader = new LineReader(file);
+                    continue;
+                }
+                yield return LogEntry.CaughtUp;
+                // Read once more after the container stopped: the shim flushes before it reports the exit.
+                var running = isRunning();
+                await Task.Delay(PollInterval, cancellationToken);
+                if (!running && !reader.HasMoreData() && !Rotated(file, path)) yield break;
+            }
+        }
+        finally
+        {
+            await file.DisposeAsync();
         }
     }
 
-    /// <summary>Offset of the start of the last <paramref name="lines"/> lines (0 = end of file).</summary>
-    private static long TailOffset(FileStream file, int lines)
+    private enum Verdict { Skip, Take, Stop }
+
+    private static Verdict Select(ReadOnlySpan<byte> line, LogOptions options, out LogEntry entry)
+    {
+        if (!TryParse(line, out entry)) return Verdict.Skip;
+        if (options.Since is { } since && entry.Time < since) return Verdict.Skip;
+        if (options.Until is { } until && entry.Time > until) return Verdict.Stop;
+        if (entry.Stream == 1 && !options.Stdout) return Verdict.Skip;
+        if (entry.Stream == 2 && !options.Stderr) return Verdict.Skip;
+        return Verdict.Take;
+    }
+
+    private static FileStream OpenShared(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: false);
+
+    /// <summary>PATH's rotated files that exist, oldest (highest number) first, then PATH.</summary>
+    private static List<string> FilesOldestFirst(string path)
+    {
+        var rotated = new List<(int Number, string Path)>();
+        var dir = Path.GetDirectoryName(path)!;
+        var prefix = Path.GetFileName(path) + ".";
+        if (Directory.Exists(dir))
+            foreach (var candidate in Directory.EnumerateFiles(dir, prefix + "*"))
+            {
+                // The pattern also matches PATH itself (".*" may match no extension at all).
+                var name = Path.GetFileName(candidate);
+                if (name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.Ordinal)
+                    && int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0)
+                    rotated.Add((number, candidate));
+            }
+        return [.. rotated.OrderByDescending(r => r.Number).Select(r => r.Path), path];
+    }
+
+    /// <summary>Whether PATH is no longer the file we hold open (the writer rotated it).</summary>
+    private static bool Rotated(FileStream file, string path) =>
+        Inode(file) is { } held && Inode(path) is { } current && held != current;
+
+    /// <summary>
+    /// The file written after the one with inode <paramref name="held"/>: the next newer rotated
+    /// file, or PATH. When ours is gone (rotated past max-file), the oldest that is left.
+    /// </summary>
+    private static string NextFile(string path, ulong? held)
+    {
+        var files = FilesOldestFirst(path);
+        for (var i = 0; i < files.Count - 1; i++)
+            if (Inode(files[i]) == held) return files[i + 1];
+        return files[0];
+    }
+
+    private const int AtFdCwd = -100;
+    private const int AtEmptyPath = 0x1000;
+
+    private static ulong? Inode(string path) =>
+        Berth.Core.Interop.Libc.StatX(AtFdCwd, path, 0, Berth.Core.Interop.Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
+
+    private static ulong? Inode(FileStream file) =>
+        Berth.Core.Interop.Libc.StatX((int)file.SafeFileHandle.DangerousGetHandle(), "", AtEmptyPath, Berth.Core.Interop.Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
+
+    /// <summary>Where the last <paramref name="lines"/> lines start: (index into <paramref name="files"/>, offset).</summary>
+    private static (int File, long Offset) TailStart(List<string> files, int lines)
+    {
+        var wanted = lines;
+        for (var i = files.Count - 1; i >= 0; i--)
+        {
+            FileStream file;
+            try { file = OpenShared(files[i]); }
+            catch (FileNotFoundException) { continue; }
+            using (file)
+            {
+                if (wanted == 0) return (i, file.Length);
+                var (offset, found) = TailOffset(file, wanted);
+                if (found >= wanted) return (i, offset);
+                wanted -= found;
+            }
+        }
+        return (0, 0);
+    }
+
+    /// <summary>
+    /// Offset of the start of the last <paramref name="lines"/> lines of <paramref name="file"/>,
+    /// and how many lines it has from there (fewer than asked when the file is shorter: offset 0).
+    /// </summary>
+    private static (long Offset, int Found) TailOffset(FileStream file, int lines)
     {
         var length = file.Length;
-        if (lines == 0) return length;
+        if (length == 0) return (0, 0);
         var buffer = new byte[64 * 1024];
         var position = length;
         var seen = 0;
@@ -67,10 +196,10 @@ public static class ContainerLogs
             for (var i = chunk - 1; i >= 0; i--)
             {
                 if (buffer[i] != (byte)'\n' || position + i == length - 1) continue;
-                if (++seen == lines) return position + i + 1;
+                if (++seen == lines) return (position + i + 1, lines);
             }
         }
-        return 0;
+        return (0, seen + 1);
     }
 
     private static bool TryParse(ReadOnlySpan<byte> line, out LogEntry entry)

@@ -70,11 +70,13 @@ public sealed class ContainerRunner(
             specWritten = timer.Elapsed;
             File.Delete(filesystem.ExitFilePath(id));
             Directory.CreateDirectory(options.ShimSocketsRoot);
+            var logLimits = LogDriver.Validate(container.HostConfig.LogConfig);
+            var logPath = container.HostConfig.LogConfig.Type == LogDriver.None ? "/dev/null" : filesystem.LogPath(id);
             shim = await shims.LaunchAsync(new ShimStartOptions(
                 id, filesystem.BundleDir(id), options.RuntimePath, options.RuntimeRoot,
-                socket, filesystem.LogPath(id), filesystem.ExitFilePath(id),
+                socket, logPath, filesystem.ExitFilePath(id),
                 Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty,
-                RunAtStart: !container.Config.Tty),
+                RunAtStart: !container.Config.Tty, LogMaxSize: logLimits.MaxSize, LogMaxFiles: logLimits.MaxFiles),
                 cancellationToken);
         }
         catch (Exception e) when (e is BerthException or IOException)

@@ -44,6 +44,7 @@ public sealed partial class ContainerService
         ValidateNetworkMode(request.HostConfig.NetworkMode);
         ValidateRestartPolicy(request.HostConfig);
         ValidateLimits(request.HostConfig);
+        LogDriver.Validate(request.HostConfig.LogConfig);
         var image = ResolveImage(request.Config.Image);
         var config = ConfigMerger.Merge(request.Config, ImageDefaultsAdapter.From(image));
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));

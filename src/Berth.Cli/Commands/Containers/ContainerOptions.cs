@@ -47,6 +47,8 @@ public static class ContainerOptions
         .Value("mount", null, "mount", "Attach a filesystem mount to the container", Checked(ContainerFlagValues.ParseMount), repeatable: true)
         .Value("shm-size", null, "bytes", "Size of /dev/shm", Number(ContainerFlagValues.RamInBytes))
         .Value("sysctl", null, "map", "Sysctl options", ContainerFlagValues.Sysctl, repeatable: true)
+        .String("log-driver", null, "Logging driver for the container")
+        .List("log-opt", null, "Log driver options")
         .Value("ulimit", null, "ulimit", "Ulimit options", Checked(ContainerFlagValues.ParseUlimit), repeatable: true)
         // Resources
         .Value("memory", 'm', "bytes", "Memory limit", Number(ContainerFlagValues.RamInBytes))
@@ -141,7 +143,7 @@ public static class ContainerOptions
                 Privileged = f.GetBool("privileged"),
                 ReadonlyRootfs = f.GetBool("read-only"),
                 Init = f.Changed("init") ? f.GetBool("init") : null,
-                LogConfig = new LogConfig { Config = new Dictionary<string, string>() },
+                LogConfig = new LogConfig { Type = f.GetString("log-driver") ?? "", Config = LogOptions(f.GetList("log-opt")) },
                 CapAdd = ListOrNull(f, "cap-add"),
                 CapDrop = ListOrNull(f, "cap-drop"),
                 // docker sends the DNS lists empty rather than null.
@@ -168,6 +170,19 @@ public static class ContainerOptions
             },
             NetworkingConfig = new NetworkingConfig { EndpointsConfig = new Dictionary<string, EndpointSettings>() },
         };
+    }
+
+    /// <summary>--log-opt KEY=VALUE pairs (docker: a later KEY wins; a value may hold '=').</summary>
+    private static Dictionary<string, string> LogOptions(IReadOnlyList<string> pairs)
+    {
+        var options = new Dictionary<string, string>();
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"invalid argument \"{pair}\" for \"--log-opt\" flag: invalid key value pair format");
+            options[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return options;
     }
 
     public static RestartPolicy ParseRestart(string value)

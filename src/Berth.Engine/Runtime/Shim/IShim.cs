@@ -13,6 +13,8 @@ namespace Berth.Engine.Runtime.Shim;
 /// `runtime run --detach` instead of `create` + `start` (one runtime process less). A TTY
 /// container is created at launch so that its terminal can be sized before its process runs.
 /// </param>
+/// <param name="LogMaxSize">json-file's max-size in bytes (0: the log is never rotated).</param>
+/// <param name="LogMaxFiles">json-file's max-file: the log and its rotated files, PATH.1 … PATH.(N-1).</param>
 /// <param name="StartTimeoutSeconds">How long the shim waits for start before it deletes the container and exits (null: its default, 60 s).</param>
 public sealed record ShimStartOptions(
     string ContainerId,
@@ -26,7 +28,9 @@ public sealed record ShimStartOptions(
     bool StdinOnce,
     bool Tty,
     bool RunAtStart = false,
-    int? StartTimeoutSeconds = null);
+    int? StartTimeoutSeconds = null,
+    long LogMaxSize = 0,
+    int LogMaxFiles = 1);
 
 /// <summary>What the shim reports about its container.</summary>
 public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);

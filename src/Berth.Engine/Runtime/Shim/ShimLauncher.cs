@@ -79,6 +79,9 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         if (options.StdinOnce) args.Add("--stdin-once");
         if (options.Tty) args.Add("--tty");
         if (options.RunAtStart) args.Add("--run-at-start");
+        if (options.LogMaxSize > 0)
+            args.AddRange(["--log-max-size", options.LogMaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--log-max-files", options.LogMaxFiles.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (options.StartTimeoutSeconds is int seconds) args.AddRange(["--start-timeout", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return args;
     }
