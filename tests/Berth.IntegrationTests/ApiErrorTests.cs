@@ -129,6 +129,17 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await AssertPingAsync();
     }
 
+    // The message names the field or the position, not .NET's resource keys and type names.
+    [Theory]
+    [InlineData("""{"Image": "busybox", "Env": "A=b"}""", "malformed JSON: wrong type or invalid value for $.Env")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Memory": 99999999999999999999}}""", "malformed JSON: wrong type or invalid value for $.HostConfig.Memory")]
+    [InlineData("""{"Image": "busybox", "Cmd": ["true",""", "malformed JSON: syntax error at line 1, byte 36")]
+    public async Task Malformed_json_names_the_problem(string body, string expected)
+    {
+        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body));
+        Assert.Equal(expected, await ExpectError(response, HttpStatusCode.BadRequest));
+    }
+
     [Fact]
     public async Task Invalid_container_name_is_400()
     {

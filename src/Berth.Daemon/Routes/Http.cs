@@ -55,7 +55,7 @@ internal static class Http
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid filters: {e.Message}");
+            throw new InvalidParameterException($"invalid filters: {JsonErrorText.Describe(e)}");
         }
         return result;
     }

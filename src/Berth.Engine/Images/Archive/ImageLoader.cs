@@ -165,7 +165,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid image config: {e.Message}", e);
+            throw new InvalidParameterException($"invalid image config: {JsonErrorText.Describe(e)}", e);
         }
         var diffIds = config.RootFs.DiffIds;
         if (diffIds.Count != layerPaths.Count)
@@ -224,7 +224,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid archive: {what}: {e.Message}", e);
+            throw new InvalidParameterException($"invalid archive: {what}: {JsonErrorText.Describe(e)}", e);
         }
     }
 }
