@@ -140,6 +140,22 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         Assert.Equal(expected, await ExpectError(response, HttpStatusCode.BadRequest));
     }
 
+    // Filters of the wrong shape are the client's mistake (they were 500s: JsonElementHasWrongType).
+    [Theory]
+    [InlineData("/containers/json", "\"x\"", "invalid filters: filters must be a JSON object")]
+    [InlineData("/containers/json", "[1,2]", "invalid filters: filters must be a JSON object")]
+    [InlineData("/containers/json", """{"status":[1]}""", "invalid filter 'status': filters must be a JSON object")]
+    [InlineData("/images/json", "1", "invalid filters: filters must be a JSON object")]
+    [InlineData("/images/json", """{"reference":[[]]}""", "invalid filter 'reference': filters must be a JSON object")]
+    [InlineData("/images/json", """{"dangling":"true"}""", "invalid filter 'dangling': filters must be a JSON object")]
+    [InlineData("/containers/json", "{", "invalid filters: syntax error at line 1, byte 2")]
+    public async Task Filters_of_the_wrong_shape_are_400(string path, string filters, string expected)
+    {
+        using var response = await _http.GetAsync($"{path}?filters={Uri.EscapeDataString(filters)}");
+        Assert.StartsWith(expected, await ExpectError(response, HttpStatusCode.BadRequest));
+        await AssertPingAsync();
+    }
+
     [Fact]
     public async Task Invalid_container_name_is_400()
     {
