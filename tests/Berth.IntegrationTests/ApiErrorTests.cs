@@ -156,6 +156,31 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await AssertPingAsync();
     }
 
+    // Any int64 of seconds is a time to dockerd; beyond .NET's years 1–9999 these were 500s (ArgumentOutOfRange).
+    [Theory]
+    [InlineData("since=-99999999999999", "hi\n")]
+    [InlineData("since=99999999999999", "")]
+    [InlineData("until=-9223372036854775808", "")]
+    [InlineData("until=9223372036854775807.5", "hi\n")]
+    public async Task Log_times_out_of_range_are_the_ends_of_time(string query, string expected)
+    {
+        var name = Name("logtimes");
+        await CreateAsync(name, "echo hi");
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        using (var wait = await _http.PostAsync($"/containers/{name}/wait", null))
+            Assert.Equal(HttpStatusCode.OK, wait.StatusCode);
+        var logs = await Daemon.Berth("logs", name);
+        Assert.Equal("hi\n", logs.Stdout);
+
+        using var response = await _http.GetAsync($"/containers/{name}/logs?stdout=1&{query}");
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, Encoding.UTF8.GetString(body));
+        // One multiplexed frame per line: 8-byte header, then the line.
+        Assert.Equal(expected, body.Length == 0 ? "" : Encoding.UTF8.GetString(body, 8, body.Length - 8));
+        await Daemon.Berth("rm", name);
+    }
+
     [Fact]
     public async Task Invalid_container_name_is_400()
     {
