@@ -181,6 +181,24 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await Daemon.Berth("rm", name);
     }
 
+    // A timeout past Task.Delay's ~49 days was a 500 (Task_InvalidTimerTimeSpan) after the signal went.
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("restart")]
+    public async Task A_huge_stop_timeout_waits_for_the_exit(string verb)
+    {
+        var name = Name("hugetimeout");
+        var body = """{"Image": "busybox", "Cmd": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]}""";
+        using (var create = await _http.PostAsync($"/containers/create?name={name}", Json(body)))
+            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        using (var stop = await _http.PostAsync($"/containers/{name}/{verb}?t=2147483647", null))
+            Assert.True(stop.StatusCode == HttpStatusCode.NoContent, $"{(int)stop.StatusCode} {await stop.Content.ReadAsStringAsync()}");
+        using (var remove = await _http.DeleteAsync($"/containers/{name}?force=1"))
+            Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+    }
+
     [Fact]
     public async Task Invalid_container_name_is_400()
     {
