@@ -140,6 +140,21 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         Assert.Equal(expected, await ExpectError(response, HttpStatusCode.BadRequest));
     }
 
+    // Nulls inside lists were accepted and crashed create or start with a 500 (NullReferenceException).
+    [Theory]
+    [InlineData("""{"Image": "busybox", "Env": ["A=b", null]}""", "$.Env[1]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Binds": [null]}}""", "$.HostConfig.Binds[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Mounts": [null]}}""", "$.HostConfig.Mounts[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Ulimits": [null]}}""", "$.HostConfig.Ulimits[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"CapDrop": [null]}}""", "$.HostConfig.CapDrop[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Dns": ["1.1.1.1", null]}}""", "$.HostConfig.Dns[1]")]
+    public async Task Null_list_entries_are_400(string body, string where)
+    {
+        using var response = await _http.PostAsync($"/containers/create?name={Name("nulls")}", Json(body));
+        Assert.Equal($"malformed JSON: null is not allowed at {where}", await ExpectError(response, HttpStatusCode.BadRequest));
+        await AssertPingAsync();
+    }
+
     // Filters of the wrong shape are the client's mistake (they were 500s: JsonElementHasWrongType).
     [Theory]
     [InlineData("/containers/json", "\"x\"", "invalid filters: filters must be a JSON object")]
