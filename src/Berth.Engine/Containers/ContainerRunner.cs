@@ -54,10 +54,10 @@ public sealed class ContainerRunner(
     {
         var container = handle.Container;
         var id = container.Id;
-        var image = images.Resolve(container.ImageId.ToString());
+        var chainId = container.ImageChainId ?? images.Resolve(container.ImageId.ToString()).ChainId;
         var timer = System.Diagnostics.Stopwatch.StartNew();
         await WaitForPreviousRunDeletedAsync(id, cancellationToken);
-        filesystem.Prepare(container, image.ChainId);
+        filesystem.Prepare(container, chainId);
         var mounted = timer.Elapsed;
 
         IShimClient shim;
