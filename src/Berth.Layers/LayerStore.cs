@@ -88,9 +88,9 @@ public sealed class LayerStore : ILayerStore
             _cache[chainId.Hex] = layer;
             return layer;
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ZstdSharp.ZstdException)
+        catch (Exception ex) when (ArchiveErrors.IsCorrupt(ex))
         {
-            throw new InvalidParameterException($"invalid layer archive: {ex.Message}", ex);
+            throw new InvalidParameterException($"invalid layer archive: {ArchiveErrors.Describe(ex)}", ex);
         }
         finally
         {

@@ -129,6 +129,91 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await AssertPingAsync();
     }
 
+    // The message names the field or the position, not .NET's resource keys and type names.
+    [Theory]
+    [InlineData("""{"Image": "busybox", "Env": "A=b"}""", "malformed JSON: wrong type or invalid value for $.Env")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Memory": 99999999999999999999}}""", "malformed JSON: wrong type or invalid value for $.HostConfig.Memory")]
+    [InlineData("""{"Image": "busybox", "Cmd": ["true",""", "malformed JSON: syntax error at line 1, byte 36")]
+    public async Task Malformed_json_names_the_problem(string body, string expected)
+    {
+        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body));
+        Assert.Equal(expected, await ExpectError(response, HttpStatusCode.BadRequest));
+    }
+
+    // Nulls inside lists were accepted and crashed create or start with a 500 (NullReferenceException).
+    [Theory]
+    [InlineData("""{"Image": "busybox", "Env": ["A=b", null]}""", "$.Env[1]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Binds": [null]}}""", "$.HostConfig.Binds[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Mounts": [null]}}""", "$.HostConfig.Mounts[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Ulimits": [null]}}""", "$.HostConfig.Ulimits[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"CapDrop": [null]}}""", "$.HostConfig.CapDrop[0]")]
+    [InlineData("""{"Image": "busybox", "HostConfig": {"Dns": ["1.1.1.1", null]}}""", "$.HostConfig.Dns[1]")]
+    public async Task Null_list_entries_are_400(string body, string where)
+    {
+        using var response = await _http.PostAsync($"/containers/create?name={Name("nulls")}", Json(body));
+        Assert.Equal($"malformed JSON: null is not allowed at {where}", await ExpectError(response, HttpStatusCode.BadRequest));
+        await AssertPingAsync();
+    }
+
+    // Filters of the wrong shape are the client's mistake (they were 500s: JsonElementHasWrongType).
+    [Theory]
+    [InlineData("/containers/json", "\"x\"", "invalid filters: filters must be a JSON object")]
+    [InlineData("/containers/json", "[1,2]", "invalid filters: filters must be a JSON object")]
+    [InlineData("/containers/json", """{"status":[1]}""", "invalid filter 'status': filters must be a JSON object")]
+    [InlineData("/images/json", "1", "invalid filters: filters must be a JSON object")]
+    [InlineData("/images/json", """{"reference":[[]]}""", "invalid filter 'reference': filters must be a JSON object")]
+    [InlineData("/images/json", """{"dangling":"true"}""", "invalid filter 'dangling': filters must be a JSON object")]
+    [InlineData("/containers/json", "{", "invalid filters: syntax error at line 1, byte 2")]
+    public async Task Filters_of_the_wrong_shape_are_400(string path, string filters, string expected)
+    {
+        using var response = await _http.GetAsync($"{path}?filters={Uri.EscapeDataString(filters)}");
+        Assert.StartsWith(expected, await ExpectError(response, HttpStatusCode.BadRequest));
+        await AssertPingAsync();
+    }
+
+    // Any int64 of seconds is a time to dockerd; beyond .NET's years 1–9999 these were 500s (ArgumentOutOfRange).
+    [Theory]
+    [InlineData("since=-99999999999999", "hi\n")]
+    [InlineData("since=99999999999999", "")]
+    [InlineData("until=-9223372036854775808", "")]
+    [InlineData("until=9223372036854775807.5", "hi\n")]
+    public async Task Log_times_out_of_range_are_the_ends_of_time(string query, string expected)
+    {
+        var name = Name("logtimes");
+        await CreateAsync(name, "echo hi");
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        using (var wait = await _http.PostAsync($"/containers/{name}/wait", null))
+            Assert.Equal(HttpStatusCode.OK, wait.StatusCode);
+        var logs = await Daemon.Berth("logs", name);
+        Assert.Equal("hi\n", logs.Stdout);
+
+        using var response = await _http.GetAsync($"/containers/{name}/logs?stdout=1&{query}");
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, Encoding.UTF8.GetString(body));
+        // One multiplexed frame per line: 8-byte header, then the line.
+        Assert.Equal(expected, body.Length == 0 ? "" : Encoding.UTF8.GetString(body, 8, body.Length - 8));
+        await Daemon.Berth("rm", name);
+    }
+
+    // A timeout past Task.Delay's ~49 days was a 500 (Task_InvalidTimerTimeSpan) after the signal went.
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("restart")]
+    public async Task A_huge_stop_timeout_waits_for_the_exit(string verb)
+    {
+        var name = Name("hugetimeout");
+        var body = """{"Image": "busybox", "Cmd": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]}""";
+        using (var create = await _http.PostAsync($"/containers/create?name={name}", Json(body)))
+            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+            Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        using (var stop = await _http.PostAsync($"/containers/{name}/{verb}?t=2147483647", null))
+            Assert.True(stop.StatusCode == HttpStatusCode.NoContent, $"{(int)stop.StatusCode} {await stop.Content.ReadAsStringAsync()}");
+        using (var remove = await _http.DeleteAsync($"/containers/{name}?force=1"))
+            Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
+    }
+
     [Fact]
     public async Task Invalid_container_name_is_400()
     {
@@ -226,11 +311,17 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
         await AssertPingAsync();
     }
 
-    [Fact]
-    public async Task Unknown_route_is_404_json()
+    [Theory]
+    [InlineData("GET", "/v1.47/no/such/route")]
+    // A last segment with a dot looked like a file to the fallback route: an empty 404.
+    [InlineData("GET", "/v1.47/no/such.route")]
+    [InlineData("DELETE", "/V1.47/containers/..%2F..%2Fetc")]
+    [InlineData("GET", "/v1.47.1/images/json")]
+    public async Task Unknown_route_is_404_json(string method, string path)
     {
-        using var response = await _http.GetAsync("/v1.47/no/such/route");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri("http://berth" + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        using var response = await _http.SendAsync(request);
+        Assert.Equal("page not found", await ExpectError(response, HttpStatusCode.NotFound));
         await AssertPingAsync();
     }
 

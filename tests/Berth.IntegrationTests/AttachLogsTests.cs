@@ -57,6 +57,23 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
         await Daemon.Berth("rm", id);
     }
 
+    [Fact]
+    public async Task Attach_to_a_quiet_container_answers_at_once()
+    {
+        // Without an Upgrade header the response is a plain stream; its headers must not wait
+        // for the container's first byte of output (they did, until it exited).
+        var id = await RunDetachedAsync("sleep 300");
+        using var http = Daemon.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/containers/{id}/attach?stream=1&stdout=1&stderr=1");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/vnd.docker.multiplexed-stream", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(0, (await Daemon.Berth("rm", "-f", id)).ExitCode);
+    }
+
     private async Task<string> RunDetachedAsync(string script, params string[] options)
     {
         var result = await Daemon.Berth(["run", "-d", .. options, "busybox", "sh", "-c", script]);

@@ -54,6 +54,25 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
+    public async Task A_container_starts_again_after_its_image_is_force_removed()
+    {
+        // docker rmi -f deletes an image that only stopped containers use; they keep its layers
+        // and start as before (berthd answered 404 No such image).
+        var image = DaemonFixture.UniqueName("rmi-f") + ":latest";
+        await Daemon.ImportBusyboxAsync(image);
+        var name = DaemonFixture.UniqueName("orphan");
+        Assert.Equal(0, (await Daemon.Berth("create", "--name", name, image, "echo", "still here")).ExitCode);
+        var rmi = await Daemon.Berth("rmi", "-f", image);
+        Assert.True(rmi.ExitCode == 0, rmi.ToString());
+        Assert.Contains("Deleted: sha256:", rmi.Stdout);
+
+        var start = await Daemon.Berth("start", "-a", name);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Assert.Equal("still here\n", start.Stdout);
+        Assert.Equal(0, (await Daemon.Berth("rm", name)).ExitCode);
+    }
+
+    [Fact]
     public async Task Run_of_a_non_executable_file_exits_126()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "/etc/passwd");

@@ -211,6 +211,16 @@ public sealed class ApplyTests : IDisposable
     }
 
     [Fact]
+    public async Task TruncatedTarIsAnUnexpectedEof()
+    {
+        var tar = Build(File("first", new string('x', 5000)));
+        var error = await Assert.ThrowsAsync<Berth.Core.Errors.InvalidParameterException>(() => Apply(tar[..1000]));
+        // Go's words, not .NET's resource key (IO_EOF_ReadBeyondEOF in the NativeAOT daemon).
+        Assert.Equal("invalid layer archive: unexpected EOF", error.Message);
+        AssertNoLayers(_root);
+    }
+
+    [Fact]
     public async Task CancelledApplyLeavesNoLayer()
     {
         using var cts = new CancellationTokenSource();

@@ -106,8 +106,10 @@ public static class DaemonHost
         DistributionRoutes.Map(app);
         ContainerRoutes.Map(app);
         AttachRoutes.Map(app);
-        // dockerd answers unknown routes with a JSON error, which clients print.
-        app.MapFallback(context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
+        // dockerd answers unknown routes with a JSON error, which clients print. "{*path}": the
+        // default pattern skips paths whose last segment looks like a file name (/x/a.b), which
+        // then got an empty 404.
+        app.MapFallback("{*path}", context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
 
         await app.Services.GetRequiredService<ContainerService>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);

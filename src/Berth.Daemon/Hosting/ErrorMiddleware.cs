@@ -29,7 +29,7 @@ public static class ErrorMiddleware
             var (status, message) = e switch
             {
                 BerthException b => (b.StatusCode, b.Message),
-                JsonException j => (400, "malformed JSON: " + j.Message),
+                JsonException j => (400, "malformed JSON: " + JsonErrorText.Describe(j)),
                 BadHttpRequestException b => (400, b.Message),
                 _ => (500, e.Message),
             };

@@ -14,6 +14,7 @@ internal static class ContainerMapper
     public static CreateContainerRequest ToDomain(string? name, ContainerCreateRequest request)
     {
         var host = request.HostConfig ?? new Api.HostConfig();
+        RefuseNullEntries(request, host);
         RefuseUnsupported(host);
         return new CreateContainerRequest(name, ToDomain(request), new ContainerHostConfig
         {
@@ -48,6 +49,39 @@ internal static class ContainerMapper
             MaskedPaths = host.MaskedPaths,
             ReadonlyPaths = host.ReadonlyPaths,
         });
+    }
+
+    /// <summary>
+    /// A JSON null inside a list ("Env": ["A=b", null]) would reach the runtime as a null string or
+    /// record; it is refused here, naming where it is, as the JSON layer names a value of the wrong type.
+    /// </summary>
+    private static void RefuseNullEntries(ContainerCreateRequest request, Api.HostConfig host)
+    {
+        NoNulls("$.Env", request.Env);
+        NoNulls("$.Cmd", request.Cmd);
+        NoNulls("$.Entrypoint", request.Entrypoint);
+        NoNulls("$.Shell", request.Shell);
+        NoNulls("$.OnBuild", request.OnBuild);
+        NoNulls("$.Healthcheck.Test", request.Healthcheck?.Test);
+        NoNulls("$.HostConfig.Binds", host.Binds);
+        NoNulls("$.HostConfig.Mounts", host.Mounts);
+        NoNulls("$.HostConfig.Ulimits", host.Ulimits);
+        NoNulls("$.HostConfig.CapAdd", host.CapAdd);
+        NoNulls("$.HostConfig.CapDrop", host.CapDrop);
+        NoNulls("$.HostConfig.GroupAdd", host.GroupAdd);
+        NoNulls("$.HostConfig.SecurityOpt", host.SecurityOpt);
+        NoNulls("$.HostConfig.Dns", host.Dns);
+        NoNulls("$.HostConfig.DnsOptions", host.DnsOptions);
+        NoNulls("$.HostConfig.DnsSearch", host.DnsSearch);
+        NoNulls("$.HostConfig.ExtraHosts", host.ExtraHosts);
+        NoNulls("$.HostConfig.MaskedPaths", host.MaskedPaths);
+        NoNulls("$.HostConfig.ReadonlyPaths", host.ReadonlyPaths);
+    }
+
+    private static void NoNulls<T>(string path, IReadOnlyList<T?>? items) where T : class
+    {
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+            if (items![i] is null) throw new InvalidParameterException($"malformed JSON: null is not allowed at {path}[{i}]");
     }
 
     /// <summary>

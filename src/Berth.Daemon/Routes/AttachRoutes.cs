@@ -94,7 +94,10 @@ internal static class AttachRoutes
         }
         context.Response.StatusCode = 200;
         context.Response.ContentType = contentType;
+        // The headers go now, as dockerd's do, not with the container's first output (a quiet
+        // container kept the client waiting for them until it exited).
         await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
         return new DuplexBody(context.Request.Body, context.Response.Body);
     }
 

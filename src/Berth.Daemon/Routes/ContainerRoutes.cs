@@ -141,7 +141,11 @@ internal static class ContainerRoutes
     {
         if (string.IsNullOrEmpty(value) || value == "0") return null;
         var parts = value.Split('.');
-        if (!long.TryParse(parts[0], out var seconds)) throw new InvalidParameterException($"invalid timestamp \"{value}\"");
+        if (!long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+            throw new InvalidParameterException($"invalid timestamp \"{value}\"");
+        // Go's time.Unix takes any int64; past the years 1 and 9999 the bound means the same.
+        if (seconds <= DateTimeOffset.MinValue.ToUnixTimeSeconds()) return DateTimeOffset.MinValue;
+        if (seconds >= DateTimeOffset.MaxValue.ToUnixTimeSeconds()) return DateTimeOffset.MaxValue;
         var time = DateTimeOffset.FromUnixTimeSeconds(seconds);
         if (parts.Length > 1 && long.TryParse(parts[1].PadRight(9, '0')[..9], out var nanos))
             time = time.AddTicks(nanos / 100);

@@ -43,22 +43,30 @@ internal static class Http
         try
         {
             using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidParameterException($"invalid filters: {FiltersShape}");
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 result[property.Name] = property.Value.ValueKind switch
                 {
-                    JsonValueKind.Array => property.Value.EnumerateArray().Select(v => v.GetString() ?? "").ToList(),
+                    JsonValueKind.Array => property.Value.EnumerateArray().Select(v => v.ValueKind switch
+                    {
+                        JsonValueKind.String => v.GetString()!,
+                        JsonValueKind.Null => "",
+                        _ => throw new InvalidParameterException($"invalid filter '{property.Name}': {FiltersShape}"),
+                    }).ToList(),
                     JsonValueKind.Object => property.Value.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.True).Select(v => v.Name).ToList(),
-                    _ => throw new InvalidParameterException($"invalid filter '{property.Name}'"),
+                    _ => throw new InvalidParameterException($"invalid filter '{property.Name}': {FiltersShape}"),
                 };
             }
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid filters: {e.Message}");
+            throw new InvalidParameterException($"invalid filters: {JsonErrorText.Describe(e)}");
         }
         return result;
     }
+
+    private const string FiltersShape = "filters must be a JSON object of string arrays, such as {\"status\":[\"running\"]}";
 
     public static async Task<T> ReadJsonAsync<T>(this HttpContext context, JsonTypeInfo<T> type) where T : class
     {

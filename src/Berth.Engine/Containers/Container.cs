@@ -114,6 +114,12 @@ public sealed record Container
     public required ContainerConfig Config { get; init; }
     public required ContainerHostConfig HostConfig { get; init; }
     public required Digest ImageId { get; init; }
+    /// <summary>
+    /// The image's top layer chain, recorded at create: the container keeps its layers, and can
+    /// start again, after its image is force-removed, as under docker. Null for an image without
+    /// layers and in records from before it was kept (their image is looked up).
+    /// </summary>
+    public Digest? ImageChainId { get; init; }
     public ContainerState State { get; init; } = new();
     /// <summary>Set by stop and kill, cleared by start: restart policies leave such a container alone.</summary>
     public bool ManuallyStopped { get; init; }

@@ -54,10 +54,10 @@ public sealed class ContainerRunner(
     {
         var container = handle.Container;
         var id = container.Id;
-        var image = images.Resolve(container.ImageId.ToString());
+        var chainId = container.ImageChainId ?? images.Resolve(container.ImageId.ToString()).ChainId;
         var timer = System.Diagnostics.Stopwatch.StartNew();
         await WaitForPreviousRunDeletedAsync(id, cancellationToken);
-        filesystem.Prepare(container, image.ChainId);
+        filesystem.Prepare(container, chainId);
         var mounted = timer.Elapsed;
 
         IShimClient shim;
@@ -379,6 +379,8 @@ public sealed class ContainerRunner(
         }
     }
 
+    private const int MaxStopTimeoutSeconds = (int)(uint.MaxValue / 1000) - 1;
+
     /// <summary>Stop signal, then SIGKILL after the timeout (docker's default 10 s; negative waits forever).</summary>
     internal async Task StopLockedAsync(ContainerHandle handle, int? timeoutSeconds, string? signal, CancellationToken cancellationToken)
     {
@@ -389,7 +391,8 @@ public sealed class ContainerRunner(
         var stopSignal = Signals.Parse(signal ?? container.Config.StopSignal, Signals.SIGTERM);
         var timeout = timeoutSeconds ?? container.Config.StopTimeout ?? 10;
         await SignalQuietly(handle, shim, stopSignal, cancellationToken);
-        if (timeout >= 0 && await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(timeout), cancellationToken)) != exit)
+        // Task.Delay takes at most ~49 days: a longer timeout (t=2147483647) waits as a negative one does.
+        if (timeout is >= 0 and <= MaxStopTimeoutSeconds && await Task.WhenAny(exit, Task.Delay(TimeSpan.FromSeconds(timeout), cancellationToken)) != exit)
             await SignalQuietly(handle, shim, Signals.SIGKILL, cancellationToken);
         await exit.WaitAsync(cancellationToken);
     }

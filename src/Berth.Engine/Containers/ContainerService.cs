@@ -67,6 +67,7 @@ public sealed partial class ContainerService
                 Config = config,
                 HostConfig = request.HostConfig,
                 ImageId = image.Id,
+                ImageChainId = image.ChainId,
             };
             _filesystem.Create(container);
             try

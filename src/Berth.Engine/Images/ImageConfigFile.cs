@@ -37,9 +37,13 @@ public sealed class ImageConfigFile
     [JsonPropertyName("parent")] public string? Parent { get; set; }
 
     /// <summary>Parses config bytes (Go-style: member names match case-insensitively).</summary>
-    public static ImageConfigFile Parse(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize(json, ImageJsonContext.Default.ImageConfigFile)
-        ?? throw new JsonException("image config is null");
+    public static ImageConfigFile Parse(ReadOnlySpan<byte> json)
+    {
+        var config = JsonSerializer.Deserialize(json, ImageJsonContext.Default.ImageConfigFile) ?? throw new JsonException("image config is null");
+        // Explicit nulls would reach every reader of the layers as null members.
+        if (config.RootFs?.DiffIds is not { } diffIds || diffIds.Any(d => d is null)) throw new JsonException("rootfs.diff_ids is missing");
+        return config;
+    }
 
     /// <summary>Serialises a new config; the bytes returned are what gets stored and hashed.</summary>
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ImageJsonContext.Default.ImageConfigFile);

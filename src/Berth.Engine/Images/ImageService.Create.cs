@@ -32,7 +32,7 @@ public sealed partial class ImageService
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid image config: {e.Message}", e);
+            throw new InvalidParameterException($"invalid image config: {JsonErrorText.Describe(e)}", e);
         }
 
         return await RunLockedAsync(async ct =>

@@ -194,4 +194,35 @@ public sealed class ArchiveTests : ImageTestBase
         await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, MakeArchive([("manifest.json", "{not json"u8.ToArray())])));
         Assert.Empty(Service.List());
     }
+
+    [Fact]
+    public async Task TruncatedArchiveIsAnUnexpectedEof()
+    {
+        await ImportAsync(Service, MakeTar(("a", new string('a', 20_000))), "app:v1");
+        var archive = await Save(Service, "app:v1");
+        var fresh = NewDaemon("fresh");
+        // Cut inside a file: the tar reader runs out of bytes (was a 500: IO_EOF_ReadBeyondEOF).
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => Load(fresh.Service, archive[..(archive.Length / 2)]));
+        Assert.Equal("invalid archive: unexpected EOF", error.Message);
+        Assert.Empty(fresh.Service.List());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Root, "fresh", "image", "tmp")));
+    }
+
+    // Explicit nulls where the loader expects values were 500s (NullReferenceException).
+    [Theory]
+    [InlineData("manifest.json", "[null]", "manifest.json: every entry needs a Config and a list of Layers")]
+    [InlineData("manifest.json", """[{"Config":null}]""", "manifest.json: every entry needs a Config and a list of Layers")]
+    [InlineData("manifest.json", """[{"Config":"c.json","RepoTags":null,"Layers":null}]""", "manifest.json: every entry needs a Config and a list of Layers")]
+    [InlineData("manifest.json", """[{"Config":"c.json","RepoTags":[null],"Layers":[]}]""", "manifest.json: every entry needs a Config and a list of Layers")]
+    [InlineData("manifest.json", """[{"Config":"c.json","Layers":[]}]""", "invalid image config: rootfs.diff_ids is missing")]
+    [InlineData("index.json", """{"manifests":null}""", "index.json: every manifest needs a digest")]
+    [InlineData("index.json", """{"manifests":[null]}""", "index.json: every manifest needs a digest")]
+    [InlineData("index.json", """{"manifests":[{"digest":null}]}""", "index.json: every manifest needs a digest")]
+    public async Task NullsInTheArchivesDocumentsAreRefused(string document, string json, string message)
+    {
+        var archive = MakeArchive([(document, Encoding.UTF8.GetBytes(json)), ("c.json", """{"rootfs":null}"""u8.ToArray())]);
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => Load(Service, archive));
+        Assert.EndsWith(message, error.Message);
+        Assert.Empty(Service.List());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Berth.Core.Errors;
+using Berth.Layers.Archive;
 
 namespace Berth.Engine.Images.Archive;
 
@@ -55,10 +56,10 @@ internal sealed class ArchiveSpool : IAsyncDisposable
                 }
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (ArchiveErrors.IsCorrupt(e))
         {
             await spool.DisposeAsync();
-            throw new InvalidParameterException($"invalid archive: {e.Message}", e);
+            throw new InvalidParameterException($"invalid archive: {ArchiveErrors.Describe(e)}", e);
         }
         catch
         {

@@ -55,7 +55,9 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
 
     private async Task<List<Candidate>> LoadDockerArchiveAsync(ArchiveSpool spool, CancellationToken cancellationToken)
     {
-        var manifest = Parse(await spool.ReadSmallAsync("manifest.json", cancellationToken), ImageJsonContext.Default.ListDockerArchiveManifestEntry, "manifest.json");
+        var manifest = Parse(await spool.ReadSmallAsync("manifest.json", cancellationToken), ImageJsonContext.Default.ListDockerArchiveManifestEntry, "manifest.json",
+            m => m.All(e => e is { Config.Length: > 0, Layers: not null } && e.Layers.All(l => l is not null) && (e.RepoTags ?? []).All(t => t is not null)),
+            "every entry needs a Config and a list of Layers");
         var result = new List<Candidate>();
         foreach (var entry in manifest)
         {
@@ -78,11 +80,12 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
     {
         if (spool.Contains("oci-layout"))
         {
-            var layout = Parse(await spool.ReadSmallAsync("oci-layout", cancellationToken), ImageJsonContext.Default.OciLayoutFile, "oci-layout");
+            var layout = Parse(await spool.ReadSmallAsync("oci-layout", cancellationToken), ImageJsonContext.Default.OciLayoutFile, "oci-layout",
+                l => l.ImageLayoutVersion is not null, "imageLayoutVersion is missing");
             if (!layout.ImageLayoutVersion.StartsWith("1.", StringComparison.Ordinal))
                 throw new InvalidParameterException($"unsupported OCI image layout version {layout.ImageLayoutVersion}");
         }
-        var index = Parse(await spool.ReadSmallAsync("index.json", cancellationToken), ImageJsonContext.Default.OciIndex, "index.json");
+        var index = Parse(await spool.ReadSmallAsync("index.json", cancellationToken), ImageJsonContext.Default.OciIndex, "index.json", CompleteIndex, IndexRequirement);
         var result = new List<Candidate>();
         foreach (var descriptor in index.Manifests)
         {
@@ -123,13 +126,15 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         if (!isIndex && descriptor.MediaType is null)
         {
             using var document = JsonDocument.Parse(bytes);
-            isIndex = document.RootElement.TryGetProperty("manifests", out _);
+            isIndex = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("manifests", out _);
         }
-        if (!isIndex) return Parse(bytes, ImageJsonContext.Default.OciManifest, descriptor.Digest);
+        if (!isIndex)
+            return Parse(bytes, ImageJsonContext.Default.OciManifest, descriptor.Digest,
+                m => m.Config?.Digest is not null && m.Layers is not null && m.Layers.All(l => l?.Digest is not null), "a manifest needs a config and layers, each with a digest");
         if (depth > 2) throw new InvalidParameterException("invalid archive: image indexes nested too deeply");
 
         // A multi-platform image: load the host's platform, as docker does.
-        var index = Parse(bytes, ImageJsonContext.Default.OciIndex, descriptor.Digest);
+        var index = Parse(bytes, ImageJsonContext.Default.OciIndex, descriptor.Digest, CompleteIndex, IndexRequirement);
         var (architecture, variant) = ImagePlatform.HostArchitecture();
         var chosen = index.Manifests.FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture && (variant is null || p.Variant is null || p.Variant == variant))
             ?? throw new NotFoundException($"no matching manifest for linux/{architecture} in the manifest list entries");
@@ -165,7 +170,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid image config: {e.Message}", e);
+            throw new InvalidParameterException($"invalid image config: {JsonErrorText.Describe(e)}", e);
         }
         var diffIds = config.RootFs.DiffIds;
         if (diffIds.Count != layerPaths.Count)
@@ -216,15 +221,25 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         return await service.ApplyBlobAsync(parent, diffId, blobExistedBefore: false, cancellationToken);
     }
 
-    private static T Parse<T>(byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    private static bool CompleteIndex(OciIndex index) => index.Manifests is not null && index.Manifests.All(d => d?.Digest is not null);
+
+    private const string IndexRequirement = "every manifest needs a digest";
+
+    /// <summary>
+    /// Parses an archive's JSON document; <paramref name="complete"/> refuses the explicit nulls
+    /// (where Go would read a zero value) that would otherwise reach the loader as null members.
+    /// </summary>
+    private static T Parse<T>(byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what, Func<T, bool> complete, string requirement)
     {
+        T value;
         try
         {
-            return JsonSerializer.Deserialize(json, type) ?? throw new InvalidParameterException($"invalid archive: {what} is empty");
+            value = JsonSerializer.Deserialize(json, type) ?? throw new InvalidParameterException($"invalid archive: {what} is empty");
         }
         catch (JsonException e)
         {
-            throw new InvalidParameterException($"invalid archive: {what}: {e.Message}", e);
+            throw new InvalidParameterException($"invalid archive: {what}: {JsonErrorText.Describe(e)}", e);
         }
+        return complete(value) ? value : throw new InvalidParameterException($"invalid archive: {what}: {requirement}");
     }
 }
