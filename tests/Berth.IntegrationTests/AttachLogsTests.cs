@@ -74,6 +74,32 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
         Assert.Equal(0, (await Daemon.Berth("rm", "-f", id)).ExitCode);
     }
 
+    [Fact]
+    public async Task A_wait_whose_client_left_before_the_exit_still_ends()
+    {
+        // The client gives up on the wait; the container dies before berthd notices the hang-up,
+        // so the exit code is written to a closed socket. That request used to never finish
+        // (Kestrel: "application never completed" once the connection was collected).
+        using var http = Daemon.CreateHttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await RunDetachedAsync("sleep 300");
+            using (var cancel = new CancellationTokenSource())
+            {
+                using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/containers/{id}/wait"), HttpCompletionOption.ResponseHeadersRead);
+                cancel.CancelAfter(200);
+                await using var body = await response.Content.ReadAsStreamAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await body.ReadExactlyAsync(new byte[64], cancel.Token));
+            }
+            Assert.Equal(0, (await Daemon.Berth("kill", id)).ExitCode);
+            Assert.Equal(0, (await Daemon.Berth("rm", id)).ExitCode);
+        }
+        // berthd collects garbage after 2 s without requests; Kestrel then finds any connection
+        // whose request never completed.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain("application never completed", await Daemon.ReadLogAsync());
+    }
+
     private async Task<string> RunDetachedAsync(string script, params string[] options)
     {
         var result = await Daemon.Berth(["run", "-d", .. options, "busybox", "sh", "-c", script]);

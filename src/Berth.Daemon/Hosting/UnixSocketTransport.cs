@@ -147,12 +147,21 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
     /// <summary>Turns a failed write (the peer is gone) into ConnectionClosed, which Kestrel maps to RequestAborted.</summary>
     private sealed class ClosingWriter(PipeWriter inner, Connection connection) : PipeWriter
     {
+        private bool _failed;
+
         public override void Advance(int bytes) => inner.Advance(bytes);
         public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
         public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override void Complete(Exception? exception = null) => inner.Complete(Unsendable(exception));
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(Unsendable(exception));
+
+        /// <summary>
+        /// Once a write has failed, completing with an exception drops what is still buffered: a
+        /// plain completion tries to send it again and never returned, so the connection was never
+        /// disposed (a wait whose client had gone when its container exited: "application never completed").
+        /// </summary>
+        private Exception? Unsendable(Exception? exception) => _failed ? exception ?? new IOException("the peer has gone") : exception;
         public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
         public override long UnflushedBytes => inner.UnflushedBytes;
 
@@ -165,6 +174,7 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
             catch (IOException)
             {
                 // The peer is gone: end the connection quietly, as Kestrel's socket transport does.
+                _failed = true;
                 connection.SignalClosed();
                 return new FlushResult(isCanceled: false, isCompleted: true);
             }
