@@ -203,11 +203,13 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     public async Task A_huge_stop_timeout_waits_for_the_exit(string verb)
     {
         var name = Name("hugetimeout");
-        var body = """{"Image": "busybox", "Cmd": ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"]}""";
+        var body = """{"Image": "busybox", "Cmd": ["sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 300 & wait"]}""";
         using (var create = await _http.PostAsync($"/containers/create?name={name}", Json(body)))
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
         using (var start = await _http.PostAsync($"/containers/{name}/start", null))
             Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
+        // PID 1 ignores a TERM it has no handler for yet: stop only once the trap is in place.
+        await Daemon.WaitForLogLineAsync(name, "ready");
         using (var stop = await _http.PostAsync($"/containers/{name}/{verb}?t=2147483647", null))
             Assert.True(stop.StatusCode == HttpStatusCode.NoContent, $"{(int)stop.StatusCode} {await stop.Content.ReadAsStringAsync()}");
         using (var remove = await _http.DeleteAsync($"/containers/{name}?force=1"))
