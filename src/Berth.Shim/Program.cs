@@ -112,7 +112,7 @@ internal static class Program
         Libc.Dup2(devNull, 1);
         Libc.Dup2(devNull, 2);
 
-        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull, OomKillCounter.ForBundle(options.Bundle), runAtStart);
+        var server = new ShimServer(options, reaper, runtime, listener, pid, hub, stdinSink, ptyMaster, devNull, options.OomKillFile is { } oomKillFile ? new OomKillCounter(oomKillFile) : null, runAtStart);
         var code = await server.RunAsync().ConfigureAwait(false);
         log.Dispose();
         return code;

@@ -6,12 +6,13 @@ namespace Berth.Shim;
 /// runtime process instead of create + start. --start-timeout SECONDS (default 60): a container
 /// not started by then is deleted and the shim exits (berthd starts it right after the launch;
 /// only a berthd that died in between leaves it waiting). --log-max-size BYTES and
-/// --log-max-files N: json-file's max-size and max-file.
+/// --log-max-files N: json-file's max-size and max-file. --oom-kill-file PATH: the cgroup file
+/// whose "oom_kill" count tells whether the OOM killer struck.
 /// </remarks>
 internal sealed record ShimOptions(
     string Id, string Bundle, string Runtime, string RuntimeRoot, string Socket,
     string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty, bool RunAtStart = false, int StartTimeoutSeconds = 60,
-    long LogMaxSize = 0, int LogMaxFiles = 1)
+    long LogMaxSize = 0, int LogMaxFiles = 1, string? OomKillFile = null)
 {
     public static ShimOptions Parse(string[] args)
     {
@@ -20,6 +21,7 @@ internal sealed record ShimOptions(
         var startTimeout = 60;
         long logMaxSize = 0;
         var logMaxFiles = 1;
+        string? oomKillFile = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,6 +42,10 @@ internal sealed record ShimOptions(
                     if (i + 1 >= args.Length || !int.TryParse(args[++i], out logMaxFiles) || logMaxFiles < 1)
                         throw new ArgumentException("--log-max-files needs a number of at least 1");
                     break;
+                case "--oom-kill-file":
+                    if (i + 1 >= args.Length) throw new ArgumentException("--oom-kill-file needs a value");
+                    oomKillFile = args[++i];
+                    break;
                 case "--id" or "--bundle" or "--runtime" or "--runtime-root" or "--socket" or "--log-file" or "--exit-file":
                     if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
                     values[args[i]] = args[++i];
@@ -50,6 +56,6 @@ internal sealed record ShimOptions(
         string Need(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new ArgumentException($"{name} is required");
         return new ShimOptions(Need("--id"), Path.GetFullPath(Need("--bundle")), Need("--runtime"), Path.GetFullPath(Need("--runtime-root")),
             Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty,
-            runAtStart && !tty, startTimeout, logMaxSize, logMaxFiles);
+            runAtStart && !tty, startTimeout, logMaxSize, logMaxFiles, oomKillFile);
     }
 }

@@ -15,6 +15,8 @@ public static partial class Libc
     {
         public const int FdCwd = -100;
         public const int SymlinkNoFollow = 0x100;
+        /// <summary>statx of the dirfd itself (path "").</summary>
+        public const int EmptyPath = 0x1000;
     }
 
     /// <summary>open(2) flags.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Berth.Core.Interop;
 
 namespace Berth.Engine.Containers;
 
@@ -35,29 +36,12 @@ public static class ContainerLogs
     {
         var files = FilesOldestFirst(path);
         var (first, offset) = options.Tail >= 0 ? TailStart(files, options.Tail) : (0, 0L);
-        for (var i = first; i < files.Count - 1; i++)
-        {
-            // A rotated file no longer changes; it may have been rotated away meanwhile.
-            FileStream rotated;
-            try { rotated = OpenShared(files[i]); }
-            catch (FileNotFoundException) { continue; }
-            await using (rotated)
-            {
-                rotated.Position = i == first ? offset : 0;
-                var rotatedReader = new LineReader(rotated);
-                while (rotatedReader.TryReadLine(out var line))
-                {
-                    var verdict = Select(line, options, out var entry);
-                    if (verdict == Verdict.Stop) yield break;
-                    if (verdict == Verdict.Take) yield return entry;
-                }
-            }
-        }
-
-        var file = OpenShared(path);
+        FileStream file;
+        try { file = OpenShared(files[first]); }
+        catch (FileNotFoundException) { (file, offset) = (OpenShared(path), 0); } // rotated away meanwhile
         try
         {
-            file.Position = first == files.Count - 1 ? offset : 0;
+            file.Position = offset;
             var reader = new LineReader(file);
             while (true)
             {
@@ -67,21 +51,21 @@ public static class ContainerLogs
                     if (verdict == Verdict.Stop) yield break;
                     if (verdict == Verdict.Take) yield return entry;
                 }
+                if (Rotated(file, path))
+                {
+                    // A rotated file (or one the writer has just rotated) is read to its end:
+                    // go on with the file written after it, up to PATH.
+                    var next = NextFile(path, Inode(file));
+                    await file.DisposeAsync();
+                    file = OpenShared(next);
+                    reader = new LineReader(file);
+                    continue;
+                }
                 if (!options.Follow) yield break;
                 if (file.Length < file.Position)
                 {
                     // Truncated in place (max-file 1): the writer started over.
                     file.Position = 0;
-                    reader = new LineReader(file);
-                    continue;
-                }
-                if (Rotated(file, path))
-                {
-                    // The writer moved on; what we hold was read to its end above. Go on with
-                    // the file written after it (several may have rotated since we last looked).
-                    var next = NextFile(path, Inode(file));
-                    await file.DisposeAsync();
-                    file = OpenShared(next);
                     reader = new LineReader(file);
                     continue;
                 }
@@ -147,14 +131,11 @@ public static class ContainerLogs
         return files[0];
     }
 
-    private const int AtFdCwd = -100;
-    private const int AtEmptyPath = 0x1000;
-
     private static ulong? Inode(string path) =>
-        Berth.Core.Interop.Libc.StatX(AtFdCwd, path, 0, Berth.Core.Interop.Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
+        Libc.StatX(Libc.At.FdCwd, path, 0, Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
 
     private static ulong? Inode(FileStream file) =>
-        Berth.Core.Interop.Libc.StatX((int)file.SafeFileHandle.DangerousGetHandle(), "", AtEmptyPath, Berth.Core.Interop.Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
+        Libc.StatX((int)file.SafeFileHandle.DangerousGetHandle(), "", Libc.At.EmptyPath, Libc.StatxBasicStats, out var stat) == 0 ? stat.Ino : null;
 
     /// <summary>Where the last <paramref name="lines"/> lines start: (index into <paramref name="files"/>, offset).</summary>
     private static (int File, long Offset) TailStart(List<string> files, int lines)

@@ -76,7 +76,8 @@ public sealed class ContainerRunner(
                 id, filesystem.BundleDir(id), options.RuntimePath, options.RuntimeRoot,
                 socket, logPath, filesystem.ExitFilePath(id),
                 Stdin: container.Config.OpenStdin, StdinOnce: container.Config.StdinOnce, Tty: container.Config.Tty,
-                RunAtStart: !container.Config.Tty, LogMaxSize: logLimits.MaxSize, LogMaxFiles: logLimits.MaxFiles),
+                RunAtStart: !container.Config.Tty, LogMaxSize: logLimits.MaxSize, LogMaxFiles: logLimits.MaxFiles,
+                OomKillFile: CgroupFiles.OomKillCounter(CgroupsPath(id), OciHostInfo.Current)),
                 cancellationToken);
         }
         catch (Exception e) when (e is BerthException or IOException)
@@ -105,9 +106,9 @@ public sealed class ContainerRunner(
                 await shim.ResizeAsync((int)height, (int)width, cancellationToken);
             state = await shim.StartAsync(cancellationToken);
         }
-        catch (BerthException e) when (!container.Config.Tty)
+        catch (BerthException e)
         {
-            // A run at start is where the runtime's create errors (126/127) surface.
+            // Without a TTY the run at start is where the runtime's create errors (126/127) surface.
             throw RecordStartFailure(handle, e);
         }
         if (logger.IsEnabled(LogLevel.Debug))
@@ -200,7 +201,7 @@ public sealed class ContainerRunner(
             NetworkNamespacePath = NetworkNamespaceOf(host.NetworkMode),
             // Namespace sysctls are set only in a namespace of the container's own.
             NetworkIsPrivate = host.NetworkMode != "host" && !host.NetworkMode.StartsWith("container:", StringComparison.Ordinal),
-            CgroupsPath = $"{options.CgroupParent}/{id}",
+            CgroupsPath = CgroupsPath(id),
             Memory = host.Memory,
             MemorySwap = host.MemorySwap,
             CpuShares = host.CpuShares,
@@ -214,6 +215,8 @@ public sealed class ContainerRunner(
             ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
         };
     }
+
+    private string CgroupsPath(string id) => $"{options.CgroupParent}/{id}";
 
     /// <summary>Bind mounts the user asked for; a missing -v source directory is created, as docker does.</summary>
     private static IEnumerable<BindMount> UserMounts(ContainerHostConfig host)

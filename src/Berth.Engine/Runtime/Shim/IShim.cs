@@ -15,6 +15,7 @@ namespace Berth.Engine.Runtime.Shim;
 /// </param>
 /// <param name="LogMaxSize">json-file's max-size in bytes (0: the log is never rotated).</param>
 /// <param name="LogMaxFiles">json-file's max-file: the log and its rotated files, PATH.1 … PATH.(N-1).</param>
+/// <param name="OomKillFile">The container's cgroup file counting OOM kills (see CgroupFiles); null: OOMKilled stays false.</param>
 /// <param name="StartTimeoutSeconds">How long the shim waits for start before it deletes the container and exits (null: its default, 60 s).</param>
 public sealed record ShimStartOptions(
     string ContainerId,
@@ -30,7 +31,8 @@ public sealed record ShimStartOptions(
     bool RunAtStart = false,
     int? StartTimeoutSeconds = null,
     long LogMaxSize = 0,
-    int LogMaxFiles = 1);
+    int LogMaxFiles = 1,
+    string? OomKillFile = null);
 
 /// <summary>What the shim reports about its container.</summary>
 public sealed record ShimState(int Pid, string Status, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);

@@ -82,6 +82,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         if (options.LogMaxSize > 0)
             args.AddRange(["--log-max-size", options.LogMaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--log-max-files", options.LogMaxFiles.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (options.OomKillFile is { } oomKillFile) args.AddRange(["--oom-kill-file", oomKillFile]);
         if (options.StartTimeoutSeconds is int seconds) args.AddRange(["--start-timeout", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return args;
     }
