@@ -22,7 +22,7 @@ internal static class Program
         try { options = ShimOptions.Parse(args); }
         catch (ArgumentException e)
         {
-            Report(new ShimLaunchResult(Error: e.Message));
+            Report(new ShimLaunchResult(Error: e.Message, Failure: ShimFailure.Runtime));
             return 2;
         }
         try
@@ -32,7 +32,7 @@ internal static class Program
         catch (Exception e)
         {
             LogFailure(options, "shim failed", e);
-            Report(new ShimLaunchResult(Error: $"shim: {e.Message}"));
+            Report(new ShimLaunchResult(Error: $"shim: {e.Message}", Failure: ShimFailure.Runtime));
             return 1;
         }
     }
@@ -86,7 +86,7 @@ internal static class Program
             runtime.RemoveLog();
             listener.Dispose();
             File.Delete(options.Socket);
-            Report(new ShimLaunchResult(Error: error));
+            Report(new ShimLaunchResult(Error: error, Failure: ShimFailure.OfRuntimeError(error)));
             return 1;
         }
 

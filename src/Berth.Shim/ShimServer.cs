@@ -120,7 +120,7 @@ internal sealed class ShimServer(
             }
             catch (Exception e) when (e is JsonException or InvalidDataException or LinuxException)
             {
-                response = new ShimResponse(Error: e.Message);
+                response = new ShimResponse(Error: e.Message, Failure: ShimFailure.Runtime);
             }
             var bytes = ShimCodec.WriteResponse(response);
             for (var sent = 0; sent < bytes.Length;)
@@ -151,12 +151,12 @@ internal sealed class ShimServer(
                 lock (_lock)
                 {
                     // Never kill(0, …): before a run at start there is no init, only our own group.
-                    if (_exit is not null || _pid <= 0) return new ShimResponse(Error: "container is not running", Conflict: true);
+                    if (_exit is not null || _pid <= 0) return new ShimResponse(Error: "container is not running", Failure: ShimFailure.Conflict);
                     pid = _pid;
                 }
                 return reaper.Signal(pid, req.Signal ?? Libc.SIGKILL)
                     ? new ShimResponse(Ok: true)
-                    : new ShimResponse(Error: "container is not running", Conflict: true);
+                    : new ShimResponse(Error: "container is not running", Failure: ShimFailure.Conflict);
             case ShimOps.Start:
                 return await StartAsync().ConfigureAwait(false);
             case ShimOps.Resize:
@@ -164,7 +164,7 @@ internal sealed class ShimServer(
                 if (ptyMaster >= 0) Libc.SetWindowSize(ptyMaster, req.Height ?? 24, req.Width ?? 80);
                 return new ShimResponse(Ok: true);
             default:
-                return new ShimResponse(Error: $"unknown operation \"{req.Op}\"");
+                return new ShimResponse(Error: $"unknown operation \"{req.Op}\"", Failure: ShimFailure.Runtime);
         }
     }
 
@@ -172,9 +172,9 @@ internal sealed class ShimServer(
     {
         lock (_lock)
         {
-            if (_exit is not null) return new ShimResponse(Error: "container has exited", Conflict: true);
-            if (_startFailed) return new ShimResponse(Error: "container failed to start", Conflict: true);
-            if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started", Conflict: true);
+            if (_exit is not null) return new ShimResponse(Error: "container has exited", Failure: ShimFailure.Conflict);
+            if (_startFailed) return new ShimResponse(Error: "container failed to start", Failure: ShimFailure.Conflict);
+            if (_starting || _startedAt is not null) return new ShimResponse(Error: "container already started", Failure: ShimFailure.Conflict);
             _starting = true;
         }
         var (error, pid) = runAtStart is null
@@ -190,7 +190,7 @@ internal sealed class ShimServer(
                     _startFailed = true;
                     _init.TrySetCanceled();
                 }
-                return new ShimResponse(Error: error);
+                return new ShimResponse(Error: error, Failure: ShimFailure.OfRuntimeError(error));
             }
             _pid = pid;
             _startedAt = DateTime.UtcNow;

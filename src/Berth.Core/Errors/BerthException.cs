@@ -1,52 +1,67 @@
 namespace Berth.Core.Errors;
 
 /// <summary>
-/// Errors that map onto the Engine API's status codes. Services throw these; the API
-/// layer turns them into <c>{"message": "..."}</c> with docker's code. Anything else is a 500.
+/// What kind of failure an error is, in the domain's terms (moby's errdefs). Services throw
+/// <see cref="BerthException"/>s of a kind; only the API layer decides what each kind is on
+/// the wire (berthd's HttpStatus), so the services never name an HTTP code.
 /// </summary>
+public enum ErrorKind
+{
+    /// <summary>The request itself is wrong (a bad value, a missing field, an unknown option).</summary>
+    InvalidParameter,
+    /// <summary>The named object does not exist.</summary>
+    NotFound,
+    /// <summary>The object's state forbids the operation (name in use, container running…).</summary>
+    Conflict,
+    /// <summary>Nothing to do: the object is already in the asked state (already started, stopped).</summary>
+    NotModified,
+    /// <summary>Credentials are missing or wrong (a registry refused them).</summary>
+    Unauthorized,
+    /// <summary>This daemon does not implement the operation for the object (logs of the "none" driver).</summary>
+    NotImplemented,
+    /// <summary>The daemon or something it depends on (runtime, registry, disk) failed; the message is for the user.</summary>
+    System,
+}
+
+/// <summary>An error of a known <see cref="ErrorKind"/> whose message is meant for the client.</summary>
 public abstract class BerthException(string message, Exception? inner = null) : Exception(message, inner)
 {
-    public abstract int StatusCode { get; }
+    public abstract ErrorKind Kind { get; }
 }
 
-/// <summary>400: the request itself is wrong.</summary>
 public sealed class InvalidParameterException(string message, Exception? inner = null) : BerthException(message, inner)
 {
-    public override int StatusCode => 400;
+    public override ErrorKind Kind => ErrorKind.InvalidParameter;
 }
 
-/// <summary>404: the named object does not exist.</summary>
 public sealed class NotFoundException(string message) : BerthException(message)
 {
-    public override int StatusCode => 404;
+    public override ErrorKind Kind => ErrorKind.NotFound;
 }
 
-/// <summary>409: the object's state forbids the operation (name in use, container running…).</summary>
 public sealed class ConflictException(string message) : BerthException(message)
 {
-    public override int StatusCode => 409;
+    public override ErrorKind Kind => ErrorKind.Conflict;
 }
 
-/// <summary>304: nothing to do (container already started / stopped).</summary>
 public sealed class NotModifiedException(string message) : BerthException(message)
 {
-    public override int StatusCode => 304;
+    public override ErrorKind Kind => ErrorKind.NotModified;
 }
 
-/// <summary>500 with a message meant for the user (runtime failures and the like).</summary>
-public sealed class SystemException(string message, Exception? inner = null) : BerthException(message, inner)
-{
-    public override int StatusCode => 500;
-}
-
-/// <summary>401: credentials are missing or wrong (docker login against a registry that refuses them).</summary>
 public sealed class UnauthorizedException(string message) : BerthException(message)
 {
-    public override int StatusCode => 401;
+    public override ErrorKind Kind => ErrorKind.Unauthorized;
 }
 
-/// <summary>501: the daemon does not implement this for the object (e.g. logs of the "none" log driver).</summary>
-public sealed class NotImplementedException(string message) : BerthException(message)
+/// <summary>Named so as not to shadow .NET's <see cref="System.NotImplementedException"/>.</summary>
+public sealed class UnsupportedOperationException(string message) : BerthException(message)
 {
-    public override int StatusCode => 501;
+    public override ErrorKind Kind => ErrorKind.NotImplemented;
+}
+
+/// <summary>Named so as not to shadow .NET's <see cref="System.SystemException"/>.</summary>
+public sealed class SystemFailureException(string message, Exception? inner = null) : BerthException(message, inner)
+{
+    public override ErrorKind Kind => ErrorKind.System;
 }

@@ -41,7 +41,7 @@ public static class ShimCodec
     {
         if (r.Ok is { } ok) w.WriteBoolean("ok", ok);
         if (r.Error is { } error) w.WriteString("error", error);
-        if (r.Conflict is { } conflict) w.WriteBoolean("conflict", conflict);
+        if (r.Failure is { } failure) w.WriteString("failure", failure);
         if (r.Pid is { } pid) w.WriteNumber("pid", pid);
         if (r.Status is { } status) w.WriteString("status", status);
         if (r.ExitCode is { } exitCode) w.WriteNumber("exitCode", exitCode);
@@ -56,6 +56,7 @@ public static class ShimCodec
         if (r.Pid is { } pid) w.WriteNumber("pid", pid);
         if (r.Error is { } error) w.WriteString("error", error);
         if (r.Ready is { } ready) w.WriteBoolean("ready", ready);
+        if (r.Failure is { } failure) w.WriteString("failure", failure);
     });
 
     /// <summary>The exit file's content (JSON + '\n').</summary>

@@ -8,9 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Berth.Daemon.Hosting;
 
 /// <summary>
-/// Turns failures into docker's error responses, {"message": "..."} with its status code:
-/// 400 bad parameter or malformed JSON, 404 no such object, 409 conflict, 304 not modified,
-/// 500 anything else. A request can fail; the daemon never does.
+/// Turns failures into docker's error responses, {"message": "..."} with the status
+/// <see cref="HttpStatus"/> gives their kind. A request can fail; the daemon never does.
 /// </summary>
 public static class ErrorMiddleware
 {
@@ -26,13 +25,7 @@ public static class ErrorMiddleware
         }
         catch (Exception e)
         {
-            var (status, message) = e switch
-            {
-                BerthException b => (b.StatusCode, b.Message),
-                JsonException j => (400, "malformed JSON: " + JsonErrorText.Describe(j)),
-                BadHttpRequestException b => (400, b.Message),
-                _ => (500, e.Message),
-            };
+            var (status, message) = HttpStatus.Of(e);
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("berthd.api");
             if (status >= 500) logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             else logger.LogDebug("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, status, message);

@@ -122,7 +122,7 @@ internal static class ContainerRoutes
         var stderr = context.QueryBool("stderr");
         if (!stdout && !stderr) throw new InvalidParameterException("Bad parameters: you must choose at least one stream");
         if (container.HostConfig.LogConfig.Type == LogDriver.None)
-            throw new Berth.Core.Errors.NotImplementedException("configured logging driver does not support reading");
+            throw new UnsupportedOperationException("configured logging driver does not support reading");
         var tail = context.Query("tail") is { Length: > 0 } t && t != "all"
             ? int.TryParse(t, out var n) ? n : throw new InvalidParameterException($"invalid tail value \"{t}\"")
             : -1;

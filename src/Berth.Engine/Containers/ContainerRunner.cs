@@ -150,23 +150,16 @@ public sealed class ContainerRunner(
     }
 
     /// <summary>
-    /// Docker keeps a container that could not run "created" and records why; the rootfs is
-    /// released. A command that is missing or not executable is the request's fault (400).
+    /// Docker keeps a container that could not run "created" and records why, with the exit
+    /// code of its kind (127 missing, 126 not executable); the rootfs is released.
     /// </summary>
     private Exception RecordStartFailure(ContainerHandle handle, Exception e)
     {
-        var exitCode = ExitCodeForStartError(e.Message);
+        var exitCode = e is ShimFailureException failure ? failure.StartExitCode : 128;
         registry.Update(handle, c => c with { State = c.State with { ExitCode = exitCode, Error = e.Message } });
         filesystem.Release(handle.Container.Id);
-        if (exitCode is 126 or 127) return new InvalidParameterException(e.Message, e);
-        return e is BerthException ? e : new Core.Errors.SystemException(e.Message, e);
+        return e is BerthException ? e : new SystemFailureException(e.Message, e);
     }
-
-    /// <summary>What docker reports for a process that could not be started.</summary>
-    public static int ExitCodeForStartError(string message) =>
-        message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? 127
-        : message.Contains("permission denied", StringComparison.Ordinal) ? 126
-        : 128;
 
     private ContainerSpecInput SpecInput(Container container)
     {
@@ -410,7 +403,7 @@ public sealed class ContainerRunner(
         {
             await shim.KillAsync(signal, cancellationToken);
         }
-        catch (ConflictException)
+        catch (ShimFailureException e) when (e.Kind == ErrorKind.Conflict)
         {
             // Already exited; the monitor records it.
         }

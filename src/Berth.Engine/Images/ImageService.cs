@@ -167,7 +167,7 @@ public sealed partial class ImageService : IImageService
             {
                 // Each non-empty history entry is the next layer, bottom first (docker's rule).
                 if (layerIndex >= record.Layers.Count)
-                    throw new Berth.Core.Errors.SystemException("too many non-empty layers in History section");
+                    throw new SystemFailureException("too many non-empty layers in History section");
                 size = _layers.Get(record.Layers[layerIndex].ChainId)?.Size ?? 0;
                 layerIndex++;
             }

@@ -66,7 +66,7 @@ public sealed class UserResolverTests : IDisposable
     {
         var e = Assert.Throws<InvalidParameterException>(() => UserResolver.Resolve(_fs.Rootfs, "nobody"));
         Assert.Equal("unable to find user nobody: no matching entries in passwd file", e.Message);
-        Assert.Equal(400, e.StatusCode);
+        Assert.Equal(ErrorKind.InvalidParameter, e.Kind);
 
         var g = Assert.Throws<InvalidParameterException>(() => UserResolver.Resolve(_fs.Rootfs, "app:nogroup"));
         Assert.Equal("unable to find group nogroup: no matching entries in group file", g.Message);

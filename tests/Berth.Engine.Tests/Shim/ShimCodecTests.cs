@@ -26,7 +26,7 @@ public sealed class ShimCodecTests
         foreach (var response in new[]
         {
             new ShimResponse(Ok: true),
-            new ShimResponse(Error: "container is not running", Conflict: true),
+            new ShimResponse(Error: "container is not running", Failure: ShimFailure.Conflict),
             new ShimResponse(Ok: true, Pid: 42, Status: ShimStatus.Exited, ExitCode: 137, StartedAt: Time, FinishedAt: Time.AddSeconds(1), OomKilled: false),
         })
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Berth.Core.Errors;
+using Berth.Core.Shim;
 using Berth.Engine.Runtime.Shim;
 
 namespace Berth.Engine.Tests.Shim;
@@ -81,7 +82,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         var file = ShimClient.ReadExitFile(c.Options.ExitFilePath);
         Assert.Equal(exit, file);
         Assert.False(File.Exists(c.Options.ExitFilePath + ".tmp"));
-        await Assert.ThrowsAsync<ConflictException>(() => shim.KillAsync(9, Timeout()));
+        await AssertConflict(() => shim.KillAsync(9, Timeout()));
     }
 
     [Fact]
@@ -99,8 +100,10 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     public async Task Missing_executable_fails_the_launch_with_the_runtime_message()
     {
         using var c = fixture.NewContainer(["nope"]);
-        var e = await Assert.ThrowsAsync<Berth.Core.Errors.SystemException>(() => _launcher.LaunchAsync(c.Options, Timeout()));
+        var e = await Assert.ThrowsAsync<ShimFailureException>(() => _launcher.LaunchAsync(c.Options, Timeout()));
         Assert.Contains("executable file not found", e.Message);
+        Assert.Equal(ShimFailure.CommandNotFound, e.Failure);
+        Assert.Equal(127, e.StartExitCode);
         // Nothing left behind: the runtime's state is gone, the socket removed.
         Assert.DoesNotContain(c.Options.ContainerId, ShimFixture.Run(ShimFixture.Runc, "--root", fixture.RuntimeRoot, "list").Output);
         Assert.False(File.Exists(c.Options.SocketPath));
@@ -173,7 +176,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         Assert.Equal(("created", 0), (before.Status, before.Pid));
         Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)), "nothing may exist in the runtime before start");
         // No init yet: a kill must be refused, never sent as kill(0, …) to the shim's own group.
-        await Assert.ThrowsAsync<ConflictException>(() => shim.KillAsync(9, Timeout()));
+        await AssertConflict(() => shim.KillAsync(9, Timeout()));
 
         await using var attach = await shim.AttachAsync(false, true, true, Timeout());
         var started = await shim.StartAsync(Timeout());
@@ -190,12 +193,13 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         using var c = fixture.NewContainer(["no-such-command"], runAtStart: true);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
         await using var attach = await shim.AttachAsync(false, true, true, Timeout());
-        var error = await Assert.ThrowsAsync<Berth.Core.Errors.SystemException>(() => shim.StartAsync(Timeout()));
+        var error = await Assert.ThrowsAsync<ShimFailureException>(() => shim.StartAsync(Timeout()));
         Assert.Contains("executable file not found", error.Message);
+        Assert.Equal(ShimFailure.CommandNotFound, error.Failure);
         // The attached client sees the end of the output, and the runtime keeps no state.
         await AttachReader.ReadFramesAsync(attach.Output, Timeout());
         Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)));
-        await Assert.ThrowsAsync<ConflictException>(() => shim.StartAsync(Timeout()));
+        await AssertConflict(() => shim.StartAsync(Timeout()));
     }
 
     [Theory]
@@ -209,5 +213,12 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         for (var i = 0; i < 150 && File.Exists(c.Options.SocketPath); i++) await Task.Delay(100);
         Assert.False(File.Exists(c.Options.SocketPath), "the shim is still serving");
         Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)), "runtime state left behind");
+    }
+
+    private static async Task AssertConflict(Func<Task> request)
+    {
+        var e = await Assert.ThrowsAsync<ShimFailureException>(request);
+        Assert.Equal(ShimFailure.Conflict, e.Failure);
+        Assert.Equal(ErrorKind.Conflict, e.Kind);
     }
 }

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Core.Errors;
-using SystemException = Berth.Core.Errors.SystemException;
 using Berth.Engine.Distribution.Transport;
 
 namespace Berth.Engine.Distribution.Auth;
@@ -35,14 +34,14 @@ public sealed class TokenCache
 
     public async Task<string> GetAsync(HttpClient http, AuthChallenge challenge, IReadOnlyList<string> scopes, RegistryCredentials credentials, bool refresh, CancellationToken cancellationToken)
     {
-        var realm = challenge["realm"] ?? throw new SystemException("bearer challenge without realm");
+        var realm = challenge["realm"] ?? throw new SystemFailureException("bearer challenge without realm");
         var service = challenge["service"];
         var key = string.Join('\n', realm, service, string.Join(' ', scopes.Order(StringComparer.Ordinal)), credentials.CacheKey);
         if (!refresh && _tokens.TryGetValue(key, out var cached) && cached.Expires > Clock()) return cached.Token;
 
         var reply = await FetchAsync(http, realm, service, scopes, credentials, cancellationToken);
         var token = reply.Token is { Length: > 0 } t ? t : reply.AccessToken is { Length: > 0 } a ? a
-            : throw new SystemException($"token server {realm} returned no token");
+            : throw new SystemFailureException($"token server {realm} returned no token");
         var lifetime = reply.ExpiresIn > 0 ? TimeSpan.FromSeconds(reply.ExpiresIn) : DefaultLifetime;
         var issued = reply.IssuedAt ?? Clock();
         _tokens[key] = (token, issued + lifetime - Margin);
@@ -89,7 +88,7 @@ public sealed class TokenCache
             {
                 var detail = RegistryErrorBody.Describe(body) ?? response.ReasonPhrase ?? response.StatusCode.ToString();
                 var message = $"Get \"{request.RequestUri}\": {detail}";
-                throw (int)response.StatusCode == 401 ? new UnauthorizedException(message) : new SystemException(message);
+                throw (int)response.StatusCode == 401 ? new UnauthorizedException(message) : new SystemFailureException(message);
             }
             try
             {
@@ -97,7 +96,7 @@ public sealed class TokenCache
             }
             catch (JsonException e)
             {
-                throw new SystemException($"token server {realm} returned invalid JSON: {e.Message}");
+                throw new SystemFailureException($"token server {realm} returned invalid JSON: {e.Message}");
             }
         }
     }

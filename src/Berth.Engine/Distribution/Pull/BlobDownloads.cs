@@ -103,7 +103,7 @@ public sealed class BlobDownloads(IContentStore content)
                 }
                 catch (InvalidParameterException e) when (e.Data[ContentStore.ActualDigestKey] is not null)
                 {
-                    throw new Berth.Core.Errors.SystemException($"filesystem layer verification failed for digest {digest}");
+                    throw new SystemFailureException($"filesystem layer verification failed for digest {digest}");
                 }
             }
             download.Done.TrySetResult();

@@ -43,7 +43,7 @@ public sealed class RegistryException(int httpStatus, RegistryError? error, stri
     public string? Code => error?.Code;
 
     // dockerd answers registry failures it does not translate as 500 (errdefs.Unknown).
-    public override int StatusCode => httpStatus == 401 ? 401 : 500;
+    public override ErrorKind Kind => httpStatus == 401 ? ErrorKind.Unauthorized : ErrorKind.System;
 
     public static async Task<RegistryException> FromResponseAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
-using SystemException = Berth.Core.Errors.SystemException;
 using Berth.Engine.Distribution.Manifests;
 
 namespace Berth.Engine.Distribution.Transport;
@@ -41,11 +40,11 @@ public sealed partial class RegistryRepository(RegistrySession session, string p
             throw await RegistryException.FromResponseAsync(response, $"manifest {reference}", cancellationToken);
         // Manifests are small; a hostile registry must not make us buffer gigabytes.
         if (response.Content.Headers.ContentLength > 4 << 20)
-            throw new SystemException($"manifest {reference} is too large ({response.Content.Headers.ContentLength} bytes)");
+            throw new SystemFailureException($"manifest {reference} is too large ({response.Content.Headers.ContentLength} bytes)");
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var digest = Digest.Compute(bytes);
         if (Digest.TryParse(reference, out var expected) && expected != digest)
-            throw new SystemException($"manifest verification failed for digest {expected}");
+            throw new SystemFailureException($"manifest verification failed for digest {expected}");
         var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
         return new FetchedManifest(digest, mediaType, bytes);
     }
@@ -75,7 +74,7 @@ public sealed partial class RegistryRepository(RegistrySession session, string p
             }
             catch (System.Text.Json.JsonException e)
             {
-                throw new SystemException($"invalid tag list from {page}: {e.Message}");
+                throw new SystemFailureException($"invalid tag list from {page}: {e.Message}");
             }
             if (list?.Tags is { } pageTags) tags.AddRange(pageTags);
             next = NextPage(response);

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using Berth.Core.Errors;
-using SystemException = Berth.Core.Errors.SystemException;
 using Berth.Engine.Distribution.Auth;
 
 namespace Berth.Engine.Distribution.Transport;
@@ -55,15 +54,15 @@ public sealed class RegistrySession
             catch (HttpRequestException e) when (!transport.CertificateRejectedSince(endpoint.Authority, attempt))
             {
                 // A refused connection or a plain-HTTP server on the TLS port: try the next endpoint.
-                last = new SystemException($"Get \"{ping}\": {Describe(e, ping)}");
+                last = new SystemFailureException($"Get \"{ping}\": {Describe(e, ping)}");
             }
             catch (HttpRequestException e)
             {
                 // The server speaks TLS but is not trusted: say so rather than downgrading to HTTP.
-                throw new SystemException($"Get \"{ping}\": x509: certificate signed by unknown authority (add its CA to the registry's certs.d directory) ({Describe(e, ping)})");
+                throw new SystemFailureException($"Get \"{ping}\": x509: certificate signed by unknown authority (add its CA to the registry's certs.d directory) ({Describe(e, ping)})");
             }
         }
-        throw last ?? new SystemException($"no endpoint for registry {domain}");
+        throw last ?? new SystemFailureException($"no endpoint for registry {domain}");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Berth.Core.Errors;
 
 namespace Berth.Engine.Distribution.Transport;
 
@@ -55,7 +56,7 @@ public sealed class RegistryTransport(RegistryOptions options) : IDisposable
             {
                 var key = Path.ChangeExtension(certificate, ".key");
                 if (!File.Exists(key))
-                    throw new Berth.Core.Errors.SystemException($"missing key {Path.GetFileName(key)} for client certificate {Path.GetFileName(certificate)}");
+                    throw new SystemFailureException($"missing key {Path.GetFileName(key)} for client certificate {Path.GetFileName(certificate)}");
                 clientCertificates.Add(X509Certificate2.CreateFromPemFile(certificate, key));
             }
         }

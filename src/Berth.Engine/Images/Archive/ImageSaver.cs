@@ -47,7 +47,7 @@ internal sealed class ImageSaver(ImageService service, IContentStore content, Im
                 var layerId = Digest.Compute(Encoding.ASCII.GetBytes($"{parentId} {layer.ChainId}")).Hex;
                 var blob = store.GetLayerBlob(layer.DiffId)
                     ?? (content.Exists(layer.DiffId) ? new LayerBlob(layer.DiffId, layer.DiffId, Compression.None) : null)
-                    ?? throw new Berth.Core.Errors.SystemException($"layer {layer.DiffId} of image {id} has no stored tar; pull the image again to save it");
+                    ?? throw new SystemFailureException($"layer {layer.DiffId} of image {id} has no stored tar; pull the image again to save it");
                 entries[layerId + "/"] = null;
                 entries[layerId + "/VERSION"] = Bytes("1.0"u8.ToArray());
                 entries[layerId + "/json"] = Bytes(JsonSerializer.SerializeToUtf8Bytes(

@@ -51,9 +51,9 @@ public interface IShimLauncher
 {
     /// <summary>
     /// Launches a shim and waits until the container is created (not started), or with
-    /// RunAtStart until the shim is ready to run it. Fails with Berth.Core.Errors.SystemException
+    /// RunAtStart until the shim is ready to run it. Fails with <see cref="ShimFailureException"/>
     /// carrying the runtime's own error text (e.g. `exec: "nope": executable file not found in
-    /// $PATH`), which clients map to 126/127; with RunAtStart that error comes from start.
+    /// $PATH`) and its kind; with RunAtStart that error comes from start.
     /// </summary>
     Task<IShimClient> LaunchAsync(ShimStartOptions options, CancellationToken cancellationToken);
 

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Berth.Core.Errors;
 using Berth.Core.Shim;
-using BerthSystemException = Berth.Core.Errors.SystemException;
 
 namespace Berth.Engine.Runtime.Shim;
 
@@ -145,8 +144,7 @@ public sealed class ShimClient(string socketPath, string? exitFilePath = null, i
     private static ShimResponse Check(ShimResponse response)
     {
         if (response.Error is null) return response;
-        if (response.Conflict == true) throw new ConflictException(response.Error);
-        throw new BerthSystemException(response.Error);
+        throw new ShimFailureException(response.Failure ?? ShimFailure.Runtime, response.Error);
     }
 
     private static DateTimeOffset? Utc(DateTime? time) =>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Berth.Core.Errors;
 using Berth.Core.Shim;
-using BerthSystemException = Berth.Core.Errors.SystemException;
 
 namespace Berth.Engine.Runtime.Shim;
 
@@ -23,7 +23,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         };
         foreach (var arg in Arguments(options)) start.ArgumentList.Add(arg);
 
-        using var process = Process.Start(start) ?? throw new BerthSystemException($"cannot start {shimPath}");
+        using var process = Process.Start(start) ?? throw new SystemFailureException($"cannot start {shimPath}");
         string? line;
         try
         {
@@ -39,7 +39,7 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         {
             // The shim died before reporting (crash, bad binary): its stderr says why.
             var stderr = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            throw new BerthSystemException($"berth-shim exited without reporting: {stderr.Trim()}");
+            throw new SystemFailureException($"berth-shim exited without reporting: {stderr.Trim()}");
         }
         ShimLaunchResult result;
         try
@@ -49,11 +49,11 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
         }
         catch (JsonException e)
         {
-            throw new BerthSystemException($"berth-shim reported garbage: {line}", e);
+            throw new SystemFailureException($"berth-shim reported garbage: {line}", e);
         }
-        if (result.Error is not null) throw new BerthSystemException(result.Error);
+        if (result.Error is not null) throw new ShimFailureException(result.Failure ?? ShimFailure.Runtime, result.Error);
         if (result.Ready == true && options.RunAtStart) return new ShimClient(options.SocketPath, options.ExitFilePath);
-        if (result.Pid is not int pid) throw new BerthSystemException($"berth-shim reported no pid: {line}");
+        if (result.Pid is not int pid) throw new SystemFailureException($"berth-shim reported no pid: {line}");
         return new ShimClient(options.SocketPath, options.ExitFilePath, pid);
     }
 
