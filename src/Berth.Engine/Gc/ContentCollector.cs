@@ -116,23 +116,37 @@ public sealed class ContentCollector
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        await Task.Yield(); // the caller (berthd's start-up) goes on serving
         try
         {
-            await StartAsync(cancellationToken);
+            try
+            {
+                await StartAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Logger.LogWarning(e, "garbage collection at start failed");
+            }
             var containers = ContainerSet();
             var last = Stopwatch.StartNew();
             while (!cancellationToken.IsCancellationRequested)
             {
                 var asked = await _wake.WaitAsync(CheckInterval, cancellationToken);
                 var now = ContainerSet();
-                var gone = containers.Any(c => !now.Contains(c));
+                var gone = containers.Where(c => !now.Contains(c)).ToList();
                 containers = now;
-                if (!asked && !gone && last.Elapsed < Interval) continue;
-                while (_wake.CurrentCount > 0) await _wake.WaitAsync(cancellationToken); // one collection answers every request
                 try
                 {
-                    var result = await CollectAsync(cancellationToken);
-                    Log(asked ? "requested" : gone ? "container removed" : "periodic", result, 0);
+                    if (gone.Count > 0)
+                    {
+                        // Layers a removed container ran on (and their parents): the last hold on a
+                        // force-removed image's layers. They were held until now, so no grace applies.
+                        var result = await CollectAsync([], WithParents(gone), cancellationToken);
+                        Log("container removed", result, 0);
+                    }
+                    if (!asked && last.Elapsed < Interval) continue;
+                    while (_wake.CurrentCount > 0) await _wake.WaitAsync(cancellationToken); // one collection answers every request
+                    Log(asked ? "requested" : "periodic", await CollectAsync(cancellationToken), 0);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -147,6 +161,8 @@ public sealed class ContentCollector
     }
 
     private HashSet<Digest> ContainerSet() => _containerLayers().ToHashSet();
+
+    private HashSet<Digest> WithParents(IEnumerable<Digest> tops) => MarkLayers(tops);
 
     private async Task<GcResult> CollectCoreAsync((HashSet<Digest> Blobs, HashSet<Digest> Layers)? only, TimeSpan grace, CancellationToken cancellationToken)
     {

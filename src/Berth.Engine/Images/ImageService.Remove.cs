@@ -76,11 +76,10 @@ public sealed partial class ImageService
 
         // The collector frees what nothing else holds: not a layer or blob a pull or load in progress
         // has leased, nor (force) a layer a container still has its root filesystem on; those the
-        // collector frees once the lease ends or the last such container is removed. Not cancelled
-        // from here on: the rows are gone, and content left behind would wait for the next collection.
-        var candidateBlobs = new List<Digest> { id };
-        if (users.Count == 0) candidateBlobs.AddRange(blobs.Select(b => b.Blob));
-        var freed = await Collector.CollectAsync(candidateBlobs, users.Count == 0 ? chains : [], CancellationToken.None);
+        // collector frees once the lease ends or the last such container is removed. The tars go
+        // even then: a container runs on the unpacked layers. Not cancelled from here on: the rows
+        // are gone, and content left behind would wait for the next collection.
+        var freed = await Collector.CollectAsync([id, .. blobs.Select(b => b.Blob)], users.Count == 0 ? chains : [], CancellationToken.None);
         foreach (var chain in chains.Where(freed.Layers.Contains))
             records.Add(new ImageDeleteEntry(null, chain.ToString()));
         foreach (var observer in _deletionObservers) observer.ImageDeleted(record, freed.Blobs);
