@@ -220,7 +220,7 @@ public sealed class ContentStore : IContentStore
     {
         // rename(2) replaces atomically; a concurrent writer of the same digest wrote the same bytes.
         File.Move(ingestPath, BlobPath(digest), overwrite: true);
-        return new ContentInfo(digest, size);
+        return new ContentInfo(digest, size) { ModifiedUtc = DateTime.UtcNow };
     }
 
     private string NewIngestPath()

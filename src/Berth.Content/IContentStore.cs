@@ -5,8 +5,15 @@ namespace Berth.Content;
 /// <summary>A blob in the content store.</summary>
 public sealed record ContentInfo(Digest Digest, long Size)
 {
-    /// <summary>When the blob was last written (or found already present by a write); what the collector's grace period counts from.</summary>
+    /// <summary>
+    /// When the blob was last written (or found already present by a write); what the collector's
+    /// grace period counts from. Not part of equality: the same digest and size are the same content.
+    /// </summary>
     public DateTime ModifiedUtc { get; init; }
+
+    public bool Equals(ContentInfo? other) => other is not null && Digest == other.Digest && Size == other.Size;
+
+    public override int GetHashCode() => HashCode.Combine(Digest, Size);
 }
 
 /// <summary>
