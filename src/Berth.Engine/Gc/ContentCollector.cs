@@ -59,6 +59,8 @@ public sealed class ContentCollector
     private readonly Func<IEnumerable<Digest>> _containerLayers;
     private readonly List<IGcRootSource> _sources = [];
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    // Layers a forced rmi left to the containers on them: collected once no container holds them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, byte> _pending = new();
 
     /// <param name="containerLayers">Top chain IDs of every container's root filesystem.</param>
     public ContentCollector(IContentStore content, ILayerStore layers, MetadataStore db, LeaseManager leases, Func<IEnumerable<Digest>> containerLayers)
@@ -86,6 +88,15 @@ public sealed class ContentCollector
 
     /// <summary>Adds a root source; call at composition time, before any collection.</summary>
     public void AddRootSource(IGcRootSource source) => _sources.Add(source);
+
+    /// <summary>
+    /// Layers that only containers still hold (a forced rmi's): the loop collects them once no container
+    /// does, however soon after that container was made and removed.
+    /// </summary>
+    public void CollectWhenUnused(IEnumerable<Digest> chains)
+    {
+        foreach (var chain in chains) _pending[chain] = 0;
+    }
 
     /// <summary>Asks the loop for a collection soon (e.g. after an operation's content was left unheld).</summary>
     public void Request() => _wake.Release();
@@ -135,6 +146,12 @@ public sealed class ContentCollector
                 var now = ContainerSet();
                 var gone = containers.Where(c => !now.Contains(c)).ToList();
                 containers = now;
+                if (!_pending.IsEmpty)
+                {
+                    var held = MarkLayers(now);
+                    foreach (var chain in _pending.Keys.Where(c => !held.Contains(c)).ToList())
+                        if (_pending.TryRemove(chain, out _)) gone.Add(chain);
+                }
                 try
                 {
                     if (gone.Count > 0)

@@ -80,6 +80,7 @@ public sealed partial class ImageService
         // even then: a container runs on the unpacked layers. Not cancelled from here on: the rows
         // are gone, and content left behind would wait for the next collection.
         var freed = await Collector.CollectAsync([id, .. blobs.Select(b => b.Blob)], users.Count == 0 ? chains : [], CancellationToken.None);
+        if (users.Count > 0) Collector.CollectWhenUnused(chains);
         foreach (var chain in chains.Where(freed.Layers.Contains))
             records.Add(new ImageDeleteEntry(null, chain.ToString()));
         foreach (var observer in _deletionObservers) observer.ImageDeleted(record, freed.Blobs);

@@ -21,6 +21,7 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
     private readonly string _root = Path.Combine(Path.GetTempPath(), "berth-gc-" + Guid.NewGuid().ToString("N"));
     private readonly List<MetadataStore> _databases = [];
     private readonly List<Digest> _containers = [];
+    private readonly FakeUsage _usage = new();
 
     private (ImageService Images, ContentStore Content, LayerStore Layers) Start()
     {
@@ -28,7 +29,10 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
         var layers = new LayerStore(Path.Combine(_root, "layers"));
         var db = new MetadataStore(Path.Combine(_root, "berth.db"));
         _databases.Add(db);
-        var images = new ImageService(content, layers, db, new FakeUsage(), Path.Combine(_root, "image"), () => _containers.ToList());
+        var images = new ImageService(content, layers, db, _usage, Path.Combine(_root, "image"), () =>
+        {
+            lock (_containers) return _containers.ToList();
+        });
         return (images, content, layers);
     }
 
@@ -186,6 +190,29 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
         var freed = await images.Collector.CollectAsync(CancellationToken.None, grace: TimeSpan.Zero);
         Assert.Equal(2, freed.Layers.Count);
         Assert.Empty(layers.List());
+    }
+
+    [Fact]
+    public async Task TheLoopCollectsAForceRemovedImagesLayersOnceItsLastContainerGoes()
+    {
+        var (images, _, layers) = Start();
+        images.Collector.CheckInterval = TimeSpan.FromMilliseconds(50);
+        using var stop = new CancellationTokenSource();
+        var loop = images.Collector.RunAsync(stop.Token);
+
+        // Made, force-removed and gone between two of the loop's looks at the containers.
+        var image = await Import(images, Tar("a", "loop"), "loop");
+        var chain = image.ChainId!.Value;
+        _usage.Users[image.Id] = [("0123456789ab", false)];
+        lock (_containers) _containers.Add(chain);
+        await images.RemoveAsync("loop", force: true, noPrune: false, CancellationToken.None);
+        Assert.NotNull(layers.Get(chain));
+        lock (_containers) _containers.Clear();
+
+        for (var i = 0; i < 200 && layers.List().Any(); i++) await Task.Delay(25);
+        Assert.Empty(layers.List());
+        await stop.CancelAsync();
+        await loop;
     }
 
     [Fact]
