@@ -1,3 +1,4 @@
+using Berth.Core.Interop;
 using Berth.Layers;
 using Berth.Layers.Overlay;
 
@@ -30,10 +31,13 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     /// <summary>Creates the container's directory with empty upper/work dirs at create time.</summary>
     public void Create(Container container)
     {
-        Directory.CreateDirectory(UpperDir(container.Id));
-        Directory.CreateDirectory(WorkDir(container.Id));
-        Directory.CreateDirectory(RootfsPath(container.Id));
-        File.WriteAllText(LogPath(container.Id), "");
+        // Root only (see FileModes): config.json holds the env, the upper dir what the container wrote.
+        FileModes.CreateDirectory(Dir(container.Id));
+        // The upper dir's mode is the mode of the container's "/".
+        FileModes.CreateDirectory(UpperDir(container.Id), FileModes.ContainerDirectory);
+        FileModes.CreateDirectory(WorkDir(container.Id));
+        FileModes.CreateDirectory(RootfsPath(container.Id));
+        using (new FileStream(LogPath(container.Id), FileModes.Create(FileMode.Create, FileAccess.Write, FileModes.LogFile))) { }
     }
 
     /// <summary>Mounts the rootfs (idempotent) and writes the /etc files for this run.</summary>
@@ -83,7 +87,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     private string EmptyLowerDir()
     {
         var path = Path.Combine(options.ContainersRoot, ".empty");
-        Directory.CreateDirectory(path);
+        FileModes.CreateDirectory(path);
         return path;
     }
 
@@ -101,7 +105,8 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     private static void WriteAtomic(string path, string content)
     {
         var temp = path + ".tmp";
-        File.WriteAllText(temp, content);
+        // Bind-mounted into the container, where any user reads it.
+        FileModes.WriteAllText(temp, content, FileModes.ContainerFile);
         File.Move(temp, path, overwrite: true);
     }
 }
