@@ -50,11 +50,30 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
             var lowerDirs = chainId is { } chain ? layers.GetLowerDirs(chain) : [EmptyLowerDir()];
             OverlayMount.Mount(lowerDirs, UpperDir(id), WorkDir(id), rootfs);
         }
+        EnsureMountPointDirectories(rootfs);
         var hostname = container.Config.Hostname;
         WriteAtomic(HostnamePath(id), hostname + "\n");
         WriteAtomic(HostsPath(id), HostsFile(hostname, container.HostConfig.ExtraHosts));
         var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
         WriteAtomic(ResolvConfPath(id), ResolvConfFile.Build(hostResolvConf, container.HostConfig.Dns, container.HostConfig.DnsSearch, container.HostConfig.DnsOptions));
+    }
+
+    /// <summary>
+    /// /proc and /sys are plain directories in every container, whatever the image has there, as
+    /// docker's init layer makes them: runc refuses to mount proc or sysfs onto a symlink ("must
+    /// be mounted on ordinary directory"), and following the link could lead out of the root. A
+    /// symlink (or file) is unlinked, never followed, and a 0755 directory takes its place in the
+    /// upper dir.
+    /// </summary>
+    private static void EnsureMountPointDirectories(string rootfs)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["proc", "sys"])
+        {
+            var path = Path.Combine(rootfs, name);
+            if (!Berth.Engine.Runtime.Oci.OciNative.TryLStat(path, out var stat) || (stat.Mode & Libc.FileTypes.Mask) == Libc.FileTypes.Directory) continue;
+            File.Delete(path);
+            FileModes.CreateDirectory(path, FileModes.ContainerDirectory);
+        }
     }
 
     /// <summary>Unmounts the rootfs once the container has stopped.</summary>
