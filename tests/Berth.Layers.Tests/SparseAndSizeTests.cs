@@ -93,7 +93,8 @@ public sealed class SparseAndSizeTests : IDisposable
     {
         var (dir, _) = MakeSparseSource();
         var archive = GnuTar(dir, "--sparse", "--sparse-version=0.0", "--format=posix");
-        await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, default));
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, default));
+        Assert.Contains("repeats a record, as GNU sparse format 0.0 does", error.Message);
         AssertNoLayers(_root);
     }
 

@@ -69,6 +69,15 @@ internal sealed class LayerUnpacker(string root)
                 $"invalid layer archive: {after} is an old GNU sparse file (tar type 'S'), which is not supported; " +
                 "re-create the archive with tar --sparse --format=posix, or without --sparse", ex);
         }
+        catch (InvalidDataException ex) when (ex.Message.Contains("uplicate", StringComparison.Ordinal))
+        {
+            // TarReader refuses a PAX header that repeats a key (its message, or under NativeAOT its
+            // resource key, says "duplicate"). GNU sparse format 0.0 is what writes such headers.
+            var after = _entryName.Length == 0 ? "the first entry" : $"the entry after \"{_entryName}\"";
+            throw new InvalidParameterException(
+                $"invalid layer archive: the PAX header of {after} repeats a record, as GNU sparse format 0.0 does, which is not supported; " +
+                "re-create the archive with tar --sparse --format=posix, or without --sparse", ex);
+        }
     }
 
     private async Task ApplyAsync(TarEntry entry, byte[] buffer, CancellationToken cancellationToken)
