@@ -266,4 +266,14 @@ public sealed class SparseAndSizeTests : IDisposable
         await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(cut), null, default));
         AssertNoLayers(_root);
     }
+
+    [Fact]
+    public void ArchiveErrorsDescribeWhatTarReaderRefuses()
+    {
+        Assert.True(Berth.Layers.Archive.ArchiveErrors.IsCorrupt(new NotSupportedException("Entry type 'SparseFile' not supported.")));
+        Assert.Contains("old GNU sparse file (tar type 'S')", Berth.Layers.Archive.ArchiveErrors.Describe(new NotSupportedException()));
+        Assert.Contains("GNU sparse format 0.0", Berth.Layers.Archive.ArchiveErrors.Describe(new InvalidDataException("TarDuplicateExtendedAttribute, x")));
+        Assert.Equal("unexpected EOF", Berth.Layers.Archive.ArchiveErrors.Describe(new EndOfStreamException()));
+        Assert.Equal("not a valid tar archive, or its compression is corrupt", Berth.Layers.Archive.ArchiveErrors.Describe(new InvalidDataException("x")));
+    }
 }
