@@ -253,7 +253,8 @@ internal sealed class LayerUnpacker(string root)
                 done += n;
             }
         }
-        Size += sparse.RealSize;
+        // Apparent sizes of sparse files can be huge: saturate rather than wrap.
+        Size = Size > long.MaxValue - sparse.RealSize ? long.MaxValue : Size + sparse.RealSize;
     }
 
     private void SetMetadata(string full, TarEntry entry, bool isSymlink)
