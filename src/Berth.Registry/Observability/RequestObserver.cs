@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Berth.Registry.Api;
 using Berth.Registry.Auth;
 using Microsoft.AspNetCore.Http.Features;
+using Berth.Core.Distribution;
 
 namespace Berth.Registry.Observability;
 
@@ -39,7 +40,7 @@ public sealed class RequestObserver(RegistryLog log, RegistryMetrics metrics, bo
             {
                 context.Response.Clear();
                 await AuthErrors.WriteAsync(context.Response,
-                    new RegistryError(System.Net.HttpStatusCode.InternalServerError, "UNKNOWN", "unknown error"));
+                    RegistryError.Of(DistributionErrorCodes.Unknown));
             }
         }
         finally
