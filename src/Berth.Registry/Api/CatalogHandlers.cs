@@ -1,6 +1,6 @@
-using Berth.Registry.Storage;
 using Berth.Core.Distribution;
 using Berth.Core.Oci;
+using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
 

@@ -1,5 +1,5 @@
-using Berth.Registry.Storage;
 using Berth.Core.Oci;
+using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
 

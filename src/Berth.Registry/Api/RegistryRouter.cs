@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Berth.Registry.Storage;
 using Berth.Core.Distribution;
 using Berth.Core.Oci;
+using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
 

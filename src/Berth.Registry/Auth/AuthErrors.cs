@@ -1,6 +1,6 @@
-using Berth.Registry.Api;
 using Berth.Core.Distribution;
 using Berth.Core.Oci;
+using Berth.Registry.Api;
 
 namespace Berth.Registry.Auth;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using Berth.Registry.Api;
-using Berth.Registry.Hosting;
 using Berth.Core.Distribution;
 using Berth.Core.Oci;
+using Berth.Registry.Api;
+using Berth.Registry.Hosting;
 
 namespace Berth.Registry.Auth;
 

@@ -1,8 +1,8 @@
+using Berth.Core.Distribution;
 using Berth.Registry.Api;
 using Berth.Registry.Auth;
 using Berth.Registry.Storage;
 using Microsoft.AspNetCore.Http.Features;
-using Berth.Core.Distribution;
 
 namespace Berth.Registry.Limits;
 

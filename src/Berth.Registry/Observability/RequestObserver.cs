@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Berth.Core.Distribution;
 using Berth.Registry.Api;
 using Berth.Registry.Auth;
 using Microsoft.AspNetCore.Http.Features;
-using Berth.Core.Distribution;
 
 namespace Berth.Registry.Observability;
 
