@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Berth.Core.Distribution;
 using Berth.Core.Oci;
+using Berth.Core.Tests.Oci;
 using Xunit;
 
 namespace Berth.Core.Tests.Distribution;
@@ -13,17 +13,14 @@ namespace Berth.Core.Tests.Distribution;
 /// </summary>
 public sealed class DistributionJsonTests
 {
-    private static string Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
-        Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(value, type));
-
     [Fact]
     public void ErrorBody_IsWrittenAsBefore()
     {
         var withDetail = new DistributionErrors { Errors = [new DistributionError("BLOB_UNKNOWN", "blob unknown to registry", new() { ["digest"] = "sha256:ab+<é>" })] };
         Assert.Equal("""{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry","detail":{"digest":"sha256:ab\u002B\u003C\u00E9\u003E"}}]}""",
-            Json(withDetail, OciJsonContext.Default.DistributionErrors));
+            TestJson.Write(withDetail, OciJsonContext.Default.DistributionErrors));
         var without = new DistributionErrors { Errors = [new DistributionError("UNSUPPORTED", "x <y>")] };
-        Assert.Equal("""{"errors":[{"code":"UNSUPPORTED","message":"x \u003Cy\u003E"}]}""", Json(without, OciJsonContext.Default.DistributionErrors));
+        Assert.Equal("""{"errors":[{"code":"UNSUPPORTED","message":"x \u003Cy\u003E"}]}""", TestJson.Write(without, OciJsonContext.Default.DistributionErrors));
     }
 
     [Theory]
@@ -41,8 +38,8 @@ public sealed class DistributionJsonTests
     [Fact]
     public void TagList_IsWrittenAsBefore()
     {
-        Assert.Equal("""{"name":"lib/x","tags":["a","v1.0\u002Bb"]}""", Json(new TagList("lib/x", ["a", "v1.0+b"]), OciJsonContext.Default.TagList));
-        Assert.Equal("""{"name":"lib/x","tags":[]}""", Json(new TagList("lib/x", []), OciJsonContext.Default.TagList));
+        Assert.Equal("""{"name":"lib/x","tags":["a","v1.0\u002Bb"]}""", TestJson.Write(new TagList("lib/x", ["a", "v1.0+b"]), OciJsonContext.Default.TagList));
+        Assert.Equal("""{"name":"lib/x","tags":[]}""", TestJson.Write(new TagList("lib/x", []), OciJsonContext.Default.TagList));
         Assert.Null(JsonSerializer.Deserialize("""{"name":"lib/x","tags":null}""", OciJsonContext.Default.TagList)!.Tags);
     }
 
@@ -50,7 +47,7 @@ public sealed class DistributionJsonTests
     public void TokenResponse_IsWrittenInWholeUtcSeconds()
     {
         var reply = new TokenResponse { Token = "t", AccessToken = "t", ExpiresIn = 300, IssuedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.FromHours(2)) };
-        Assert.Equal("""{"token":"t","access_token":"t","expires_in":300,"issued_at":"2026-01-02T01:04:05Z"}""", Json(reply, OciJsonContext.Default.TokenResponse));
+        Assert.Equal("""{"token":"t","access_token":"t","expires_in":300,"issued_at":"2026-01-02T01:04:05Z"}""", TestJson.Write(reply, OciJsonContext.Default.TokenResponse));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Berth.Core.Oci;
 using Xunit;
@@ -7,9 +6,6 @@ namespace Berth.Core.Tests.Oci;
 
 public sealed class OciJsonTests
 {
-    private static string Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
-        Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(value, type));
-
     // berth-registry's referrers answer was a record of its own (ReferrersIndex/ReferrerDescriptor) before
     // it became an OciIndex: these are the bytes that record wrote, which must not change.
     [Fact]
@@ -32,9 +28,9 @@ public sealed class OciJsonTests
             """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1\u002Bjson","manifests":["""
             + """{"mediaType":"application/vnd.oci.image.manifest.v1\u002Bjson","digest":"sha256:00","size":123},"""
             + """{"mediaType":"application/vnd.oci.image.index.v1\u002Bjson","digest":"sha256:01","size":7,"artifactType":"application/vnd.example\u002Btype","annotations":{"k":"v\u003C\u00E9\u003E","org.opencontainers.image.created":"2026"}}]}""",
-            Json(index, OciJsonContext.Default.OciIndex));
+            TestJson.Write(index, OciJsonContext.Default.OciIndex));
         Assert.Equal("""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1\u002Bjson","manifests":[]}""",
-            Json(new OciIndex { MediaType = MediaTypes.OciIndex }, OciJsonContext.Default.OciIndex));
+            TestJson.Write(new OciIndex { MediaType = MediaTypes.OciIndex }, OciJsonContext.Default.OciIndex));
     }
 
     [Fact]
