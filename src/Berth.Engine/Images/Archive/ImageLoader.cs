@@ -3,6 +3,7 @@ using System.Text.Json;
 using Berth.Content;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Core.References;
 using Berth.Layers;
 
