@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 
 namespace Berth.Engine.Images.Archive;
 
