@@ -96,7 +96,7 @@ public static class DaemonHost
         AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent }, registries);
 
         await using var app = builder.Build();
-        var trimmer = new IdleMemoryTrimmer(TimeSpan.FromSeconds(2));
+        var trimmer = new IdleMemoryTrimmer(TimeSpan.FromSeconds(2), logger: app.Services.GetRequiredService<ILogger<IdleMemoryTrimmer>>());
         app.Use(trimmer.Middleware);
         app.Use(ErrorMiddleware.Middleware);
         app.Use(ApiVersion.Middleware);
