@@ -141,8 +141,8 @@ public sealed class HostHardeningTests
         var id = created.Stdout.Trim();
         // Sabotage from the host: the overlay mount fails, and the kernel's error names the path.
         Directory.Delete(Path.Combine(daemon.DataRoot, "containers", id, "upper"), recursive: true);
-        using var response = await http.PostAsync($"/containers/{id}/start", null);
-        var body = await response.Content.ReadAsStringAsync();
+        using var response = await http.PostAsync($"/containers/{id}/start", null, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True((int)response.StatusCode >= 400, body);
         using var document = JsonDocument.Parse(body);
         var message = document.RootElement.GetProperty("message").GetString()!;

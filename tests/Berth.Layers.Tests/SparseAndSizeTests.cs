@@ -93,7 +93,7 @@ public sealed class SparseAndSizeTests : IDisposable
     {
         var (dir, _) = MakeSparseSource();
         var archive = GnuTar(dir, "--sparse", "--sparse-version=0.0", "--format=posix");
-        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, default));
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, TestContext.Current.CancellationToken));
         Assert.Contains("repeats a record, as GNU sparse format 0.0 does", error.Message);
         AssertNoLayers(_root);
     }
@@ -103,7 +103,7 @@ public sealed class SparseAndSizeTests : IDisposable
     {
         var (dir, _) = MakeSparseSource();
         var archive = GnuTar(dir, "--sparse", "--format=gnu");
-        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, default));
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(archive), null, TestContext.Current.CancellationToken));
         Assert.Contains("old GNU sparse file (tar type 'S')", error.Message);
         Assert.DoesNotContain(_root, error.Message);
         AssertNoLayers(_root);
@@ -121,7 +121,7 @@ public sealed class SparseAndSizeTests : IDisposable
         tar.StandardOutput.BaseStream.CopyTo(archive);
         tar.WaitForExit();
         archive.Position = 0;
-        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, archive, null, default));
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, archive, null, TestContext.Current.CancellationToken));
         Assert.Contains("after \"a.txt\"", error.Message);
         AssertNoLayers(_root);
     }
@@ -157,7 +157,7 @@ public sealed class SparseAndSizeTests : IDisposable
     public async Task HandBuiltSparse10WithAnEmptyMapIsAllHole()
     {
         var layer = await _store.ApplyAsync(null, new MemoryStream(Build(
-            Sparse("GNUSparseFile.0/big", V10("big", 1L << 40), MapText("0\n")))), null, default);
+            Sparse("GNUSparseFile.0/big", V10("big", 1L << 40), MapText("0\n")))), null, TestContext.Current.CancellationToken);
         var stat = LStat(Path.Combine(layer.DiffPath, "big"));
         Assert.Equal(1UL << 40, stat.Size);
         Assert.Equal(0UL, stat.Blocks);
@@ -185,7 +185,7 @@ public sealed class SparseAndSizeTests : IDisposable
     public async Task HostileSparseEntriesAreBadRequests(string expected, Dictionary<string, string> records, byte[] data)
     {
         var error = await Assert.ThrowsAsync<InvalidParameterException>(() =>
-            _store.ApplyAsync(null, new MemoryStream(Build(Sparse("GNUSparseFile.0/f", records, data))), null, default));
+            _store.ApplyAsync(null, new MemoryStream(Build(Sparse("GNUSparseFile.0/f", records, data))), null, TestContext.Current.CancellationToken));
         Assert.Contains(expected, error.Message);
         AssertNoLayers(_root);
     }
@@ -194,7 +194,7 @@ public sealed class SparseAndSizeTests : IDisposable
     public async Task SparseNameMayNotEscapeTheLayer()
     {
         var error = await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(Build(
-            Sparse("GNUSparseFile.0/x", V10("../../x", 4), [.. MapText("1\n0\n4\n"), .. "abcd"u8.ToArray()]))), null, default));
+            Sparse("GNUSparseFile.0/x", V10("../../x", 4), [.. MapText("1\n0\n4\n"), .. "abcd"u8.ToArray()]))), null, TestContext.Current.CancellationToken));
         Assert.Contains("\"../../x\"", error.Message);
         AssertNoLayers(_root);
     }
@@ -250,7 +250,7 @@ public sealed class SparseAndSizeTests : IDisposable
         new Random(3).NextBytes(data);
         var archive = new MeasuringStream([.. UstarHeader("huge.bin", claimed), .. data], AllocatedUnderRoot);
 
-        await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, archive, null, default));
+        await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, archive, null, TestContext.Current.CancellationToken));
 
         Assert.True(archive.AllocatedAtEnd >= 0, "the archive was never read to its end");
         Assert.True(archive.AllocatedAtEnd < 16 * 1024 * 1024, $"{archive.AllocatedAtEnd} bytes allocated from an untrusted size");
@@ -263,7 +263,7 @@ public sealed class SparseAndSizeTests : IDisposable
         var full = Build(Sparse("GNUSparseFile.0/f", V10("f", 1L << 30), [.. MapText("1\n4096\n100000\n"), .. new byte[100_000]]));
         // Cut inside the data: TarReader hands over a short entry.
         var cut = full[..(512 * 4 + 50_000)];
-        await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(cut), null, default));
+        await Assert.ThrowsAsync<InvalidParameterException>(() => _store.ApplyAsync(null, new MemoryStream(cut), null, TestContext.Current.CancellationToken));
         AssertNoLayers(_root);
     }
 
