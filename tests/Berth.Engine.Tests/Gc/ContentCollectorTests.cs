@@ -8,7 +8,6 @@ using Berth.Engine.Metadata;
 using Berth.Engine.Tests.Images;
 using Berth.Layers;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Berth.Engine.Tests.Gc;
 
@@ -209,7 +208,7 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
         Assert.NotNull(layers.Get(chain));
         lock (_containers) _containers.Clear();
 
-        for (var i = 0; i < 200 && layers.List().Any(); i++) await Task.Delay(25);
+        for (var i = 0; i < 200 && layers.List().Any(); i++) await Task.Delay(25, TestContext.Current.CancellationToken);
         Assert.Empty(layers.List());
         await stop.CancelAsync();
         await loop;
@@ -253,7 +252,7 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
                 await images.Collector.CollectAsync(CancellationToken.None, grace: TimeSpan.Zero);
                 collections++;
             }
-        });
+        }, TestContext.Current.CancellationToken);
         for (var i = 0; i < 200; i++)
         {
             await using var lease = await images.Leases.CreateAsync("race", CancellationToken.None);
@@ -275,7 +274,7 @@ public sealed class ContentCollectorTests(ITestOutputHelper output) : IDisposabl
         var gate = new SemaphoreSlim(0);
         var slow = new GatedStream(Encoding.UTF8.GetBytes("slow blob"), gate);
         var write = content.WriteAsync(slow, null, CancellationToken.None);
-        while (Directory.GetFiles(Path.Combine(_root, "content", "ingest")).Length == 0) await Task.Delay(10);
+        while (Directory.GetFiles(Path.Combine(_root, "content", "ingest")).Length == 0) await Task.Delay(10, TestContext.Current.CancellationToken);
 
         var result = await images.Collector.CollectAsync(CancellationToken.None, grace: TimeSpan.Zero);
         Assert.Equal(0, result.StaleTemp);
