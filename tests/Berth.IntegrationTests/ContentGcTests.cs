@@ -20,7 +20,7 @@ public sealed class ContentGcTests
     private const int LayerSize = 48 << 20; // random, so nothing compresses it away
 
     [Fact]
-    public async Task A_load_killed_midway_leaves_nothing_after_a_restart_and_rmi_frees_the_disk()
+    public async Task ALoadKilledMidwayLeavesNothingAfterARestartAndRmiFreesTheDisk()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var archive = Path.Combine(daemon.Root, "big.tar");
@@ -61,7 +61,7 @@ public sealed class ContentGcTests
     }
 
     [Fact]
-    public async Task A_pull_killed_midway_leaves_nothing_after_a_restart()
+    public async Task APullKilledMidwayLeavesNothingAfterARestart()
     {
         await using var registry = await SlowRegistry.StartAsync();
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
@@ -85,7 +85,7 @@ public sealed class ContentGcTests
     }
 
     [Fact]
-    public async Task A_force_removed_images_layers_go_with_its_last_container()
+    public async Task AForceRemovedImagesLayersGoWithItsLastContainer()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var baseline = await ReferencedAsync(daemon);
