@@ -2,9 +2,11 @@ using Berth.Content;
 using Berth.Daemon.Routes;
 using Berth.Engine;
 using Berth.Engine.Containers;
+using Berth.Engine.Containers.Lifecycle;
 using Berth.Engine.Distribution;
 using Berth.Engine.Images;
 using Berth.Engine.Metadata;
+using Berth.Engine.Runtime;
 using Berth.Engine.Runtime.Shim;
 using Berth.Layers;
 using Microsoft.AspNetCore.Builder;
@@ -111,7 +113,7 @@ public static class DaemonHost
         // then got an empty 404.
         app.MapFallback("{*path}", context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
 
-        await app.Services.GetRequiredService<ContainerService>().RecoverAsync(cancellationToken);
+        await app.Services.GetRequiredService<ContainerLifecycle>().Recovery.RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         foreach (var socket in sockets)
             File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
@@ -131,12 +133,12 @@ public static class DaemonHost
         services.AddSingleton<IContentStore>(_ => new ContentStore(engine.ContentRoot));
         services.AddSingleton<ILayerStore>(_ => new LayerStore(engine.LayersRoot));
         services.AddSingleton(sp => new ContainerStore(sp.GetRequiredService<MetadataStore>()));
-        services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
-        services.AddSingleton<IImageService>(sp =>
+        services.AddSingleton(sp => new ContainerIndex(sp.GetRequiredService<ContainerStore>()));
+        services.AddSingleton(sp =>
         {
             var images = new ImageService(
                 sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-                sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
+                sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerIndex>(),
                 Path.Combine(engine.DataRoot, "image"));
             // Distribution sits above Images: it learns of deleted images through this hook, so its
             // manifests and push blobs go with them.
@@ -144,18 +146,25 @@ public static class DaemonHost
                 new DistributionStore(sp.GetRequiredService<MetadataStore>())));
             return images;
         });
+        services.AddSingleton<IImageService>(sp => sp.GetRequiredService<ImageService>());
         services.AddSingleton(sp => new DistributionService(
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-            (ImageService)sp.GetRequiredService<IImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
-        services.AddSingleton(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
+            sp.GetRequiredService<ImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
+        AddContainers(services, engine);
+    }
+
+    /// <summary>The container parts (Engine/Containers/Lifecycle), each wired to the parts below it only.</summary>
+    private static void AddContainers(IServiceCollection services, EngineOptions engine)
+    {
+        services.AddSingleton<IContainerFilesystem>(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
         services.AddSingleton<IShimLauncher>(_ => new ShimLauncher(engine.ShimPath));
-        services.AddSingleton(sp => new ContainerRunner(
-            engine, sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
-            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IShimLauncher>(),
-            sp.GetRequiredService<ILogger<ContainerRunner>>()));
-        services.AddSingleton(sp => new ContainerService(
-            sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
-            sp.GetRequiredService<ContainerRunner>(), sp.GetRequiredService<IImageService>()));
+        services.AddSingleton<IOciRuntime>(sp => new OciRuntime(engine, sp.GetRequiredService<ILogger<OciRuntime>>()));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ContainerLifecycle>(sp => new ContainerLifecycle(
+            engine, sp.GetRequiredService<ContainerIndex>(), sp.GetRequiredService<IContainerFilesystem>(),
+            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IShimLauncher>(), sp.GetRequiredService<IOciRuntime>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IContainerBackend>(sp => sp.GetRequiredService<ContainerLifecycle>().Backend);
     }
 
     private static string UnixSocketPath(string host)

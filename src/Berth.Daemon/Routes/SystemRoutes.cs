@@ -71,7 +71,7 @@ internal static class SystemRoutes
     private static Task Info(HttpContext context)
     {
         var engine = context.Service<EngineOptions>();
-        var containers = context.Service<ContainerRegistry>().All.Select(h => h.Container.State).ToList();
+        var containers = context.Service<IContainerBackend>().States();
         var images = context.Service<IImageService>().List();
         return context.WriteJsonAsync(new SystemInfo
         {

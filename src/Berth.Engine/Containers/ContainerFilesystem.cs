@@ -8,7 +8,7 @@ namespace Berth.Engine.Containers;
 /// rootfs mount point, the files bind-mounted over /etc/hostname, /etc/hosts and
 /// /etc/resolv.conf, the json-file log, the bundle's config.json and the shim's exit file.
 /// </summary>
-public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layers)
+public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layers) : IContainerFilesystem
 {
     public string Dir(string id) => Path.Combine(options.ContainersRoot, id);
     public string BundleDir(string id) => Dir(id);
@@ -24,8 +24,8 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     /// </summary>
     public string NewShimSocketPath(string id) =>
         Path.Combine(options.ShimSocketsRoot, $"{id[..12]}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}.sock");
-    private string UpperDir(string id) => Path.Combine(Dir(id), "upper");
-    private string WorkDir(string id) => Path.Combine(Dir(id), "work");
+    public string UpperDir(string id) => Path.Combine(Dir(id), "upper");
+    public string WorkDir(string id) => Path.Combine(Dir(id), "work");
 
     /// <summary>Creates the container's directory with empty upper/work dirs at create time.</summary>
     public void Create(Container container)

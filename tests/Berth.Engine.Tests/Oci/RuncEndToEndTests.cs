@@ -37,8 +37,11 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
             """;
         var root = await RunAsync(new ContainerSpecInput
         {
-            Id = "root", RootfsPath = _fs.Rootfs, Args = ["/bin/sh", "-c", rootScript], Env = [],
-            Hostname = "berth-e2e", CgroupsPath = "",
+            Id = "root",
+            RootfsPath = _fs.Rootfs,
+            Args = ["/bin/sh", "-c", rootScript],
+            CgroupsPath = "",
+            Config = new() { Env = [], Hostname = "berth-e2e" },
         });
         Assert.Contains("CapEff:\t00000000a80425fb", root);
         Assert.Contains("Seccomp:\t2", root);
@@ -59,8 +62,11 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
             """;
         var user = await RunAsync(new ContainerSpecInput
         {
-            Id = "user", RootfsPath = _fs.Rootfs, Args = ["/bin/sh", "-c", userScript], Env = [],
-            Hostname = "berth-e2e", CgroupsPath = "", User = "app", WorkingDir = "/home/app/work",
+            Id = "user",
+            RootfsPath = _fs.Rootfs,
+            Args = ["/bin/sh", "-c", userScript],
+            CgroupsPath = "",
+            Config = new() { Env = [], Hostname = "berth-e2e", User = "app", WorkingDir = "/home/app/work" },
         });
         Assert.Contains("uid=1000(app) gid=1000(app)", user);
         Assert.Contains("50(staff)", user);

@@ -9,12 +9,12 @@ namespace Berth.Engine.Containers;
 /// Index of all containers (by ID, name and ID prefix) over the persistent store. The store
 /// is the truth across restarts; this is the truth while the daemon runs.
 /// </summary>
-public sealed class ContainerRegistry : IImageUsage
+public sealed class ContainerIndex : IImageUsage
 {
     private readonly ContainerStore _store;
     private readonly ConcurrentDictionary<string, ContainerHandle> _byId = new();
 
-    public ContainerRegistry(ContainerStore store)
+    public ContainerIndex(ContainerStore store)
     {
         _store = store;
         foreach (var container in store.LoadAll())
