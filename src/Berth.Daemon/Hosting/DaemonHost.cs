@@ -150,7 +150,10 @@ public static class DaemonHost
         services.AddSingleton(sp => new DistributionService(
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
             sp.GetRequiredService<ImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
+        services.AddSingleton<IDistributionBackend>(sp => sp.GetRequiredService<DistributionService>());
         AddContainers(services, engine);
+        services.AddSingleton<ISystemBackend>(sp => new SystemBackend(engine, sp.GetRequiredService<IContainerBackend>(),
+            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IDistributionBackend>()));
     }
 
     /// <summary>The container parts (Engine/Containers/Lifecycle), each wired to the parts below it only.</summary>
