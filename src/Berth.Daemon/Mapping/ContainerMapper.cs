@@ -40,6 +40,7 @@ internal static class ContainerMapper
             MemorySwap = host.MemorySwap,
             NanoCpus = host.NanoCpus,
             CpuShares = host.CpuShares,
+            CpusetCpus = host.CpusetCpus ?? "",
             // dockerd stores 0 and negative limits as "unlimited" (null).
             PidsLimit = host.PidsLimit is > 0 ? host.PidsLimit : null,
             MemoryReservation = host.MemoryReservation,
@@ -211,6 +212,7 @@ internal static class ContainerMapper
                 MemorySwap = host.MemorySwap,
                 NanoCpus = host.NanoCpus,
                 CpuShares = host.CpuShares,
+                CpusetCpus = host.CpusetCpus,
                 PidsLimit = host.PidsLimit,
                 MemoryReservation = host.MemoryReservation,
                 OomScoreAdj = host.OomScoreAdj,

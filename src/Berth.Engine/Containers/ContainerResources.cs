@@ -1,3 +1,4 @@
+using System.Globalization;
 using Berth.Core.Errors;
 using Berth.Engine.Runtime.Oci;
 
@@ -16,6 +17,8 @@ public sealed partial record ContainerHostConfig
     public long MemoryReservation { get; init; }
     public long NanoCpus { get; init; }
     public long CpuShares { get; init; }
+    /// <summary>CPUs the container may run on, in the kernel's list format ("0-3", "0,2"); "" is all.</summary>
+    public string CpusetCpus { get; init => field = value ?? ""; } = "";
     public long? PidsLimit { get; init; }
     public IReadOnlyList<Ulimit>? Ulimits { get; init; }
 }
@@ -39,6 +42,7 @@ public static class ContainerResources
             throw new InvalidParameterException("Minimum memory reservation allowed is 6MB");
         if (host.Memory > 0 && host.MemoryReservation > 0 && host.Memory < host.MemoryReservation)
             throw new InvalidParameterException("Minimum memory limit can not be less than memory reservation limit, see usage");
+        ValidateCpuset(host.CpusetCpus);
         foreach (var ulimit in host.Ulimits ?? [])
         {
             if (!UlimitNames.Contains(ulimit.Name))
@@ -61,7 +65,7 @@ public static class ContainerResources
             };
 
         RuntimeCpu? cpu = null;
-        if (host.CpuShares > 0 || host.NanoCpus > 0)
+        if (host.CpuShares > 0 || host.NanoCpus > 0 || host.CpusetCpus.Length > 0)
         {
             // docker: a period of 100ms, and the quota that gives NanoCpus/1e9 CPUs of it.
             const ulong period = 100_000;
@@ -70,6 +74,7 @@ public static class ContainerResources
                 Shares = host.CpuShares > 0 ? (ulong)host.CpuShares : null,
                 Period = host.NanoCpus > 0 ? period : null,
                 Quota = host.NanoCpus > 0 ? host.NanoCpus * (long)period / 1_000_000_000 : null,
+                Cpus = host.CpusetCpus.Length > 0 ? host.CpusetCpus : null,
             };
         }
 
@@ -81,6 +86,53 @@ public static class ContainerResources
             // null or 0 = unset; docker maps negative values to -1, "unlimited".
             Pids = host.PidsLimit switch { > 0 and var limit => new RuntimePids(limit), < 0 => new RuntimePids(-1), _ => null },
         };
+    }
+
+    /// <summary>dockerd 20.10's check of --cpuset-cpus: the list's syntax, then the CPUs this host's cpuset offers.</summary>
+    private static void ValidateCpuset(string cpus)
+    {
+        if (cpus.Length == 0) return;
+        var available = AvailableCpus();
+        // Like dockerd, accept CPU numbers up to Linux's usual 8192, or the host's highest.
+        var maximum = Math.Max(8192, available is null ? 0 : available.DefaultIfEmpty().Max());
+        var requested = ParseCpuList(cpus, maximum) ?? throw new InvalidParameterException($"Invalid value {cpus} for cpuset cpus");
+        if (available is not null && !requested.IsSubsetOf(available))
+            throw new InvalidParameterException($"Requested CPUs are not available - requested {cpus}, available: {AvailableCpusText()}");
+    }
+
+    /// <summary>Go's parsers.ParseUintListMaximum: "N" or "N-M" (N ≤ M) items joined by commas; null when malformed.</summary>
+    internal static HashSet<int>? ParseCpuList(string list, int maximum)
+    {
+        var cpus = new HashSet<int>();
+        if (list.Length == 0) return cpus;
+        foreach (var item in list.Split(','))
+        {
+            var dash = item.IndexOf('-');
+            if (dash < 0)
+            {
+                if (!TryParseGoInt(item, out var cpu) || cpu > maximum) return null;
+                cpus.Add(cpu);
+                continue;
+            }
+            if (!TryParseGoInt(item[..dash], out var first) || !TryParseGoInt(item[(dash + 1)..], out var last) || last < first || last > maximum)
+                return null;
+            for (var cpu = first; cpu <= last; cpu++) cpus.Add(cpu);
+        }
+        return cpus;
+    }
+
+    /// <summary>Go's strconv.Atoi: optional sign, ASCII digits, nothing else.</summary>
+    private static bool TryParseGoInt(string text, out int value) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>The root cpuset's CPUs (what dockerd's sysinfo reads); null when no cpuset controller is found.</summary>
+    private static HashSet<int>? AvailableCpus() => AvailableCpusText() is { } text ? ParseCpuList(text, int.MaxValue) : null;
+
+    private static string? AvailableCpusText()
+    {
+        foreach (var path in new[] { "/sys/fs/cgroup/cpuset/cpuset.cpus", "/sys/fs/cgroup/cpuset.cpus.effective" })
+            if (File.Exists(path)) return File.ReadAllText(path).Trim();
+        return null;
     }
 
     /// <summary>docker's default RLIMIT_NOFILE (capped by the host's hard limit), then each --ulimit, replacing a default of the same name.</summary>
