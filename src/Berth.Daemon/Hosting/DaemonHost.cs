@@ -179,17 +179,9 @@ public static class DaemonHost
         throw new InvalidOperationException($"unsupported host \"{host}\": berthd listens on unix://PATH");
     }
 
-    /// <summary>Finds the runtime on PATH (and the sbin dirs, which a user's PATH may lack).</summary>
-    private static string ResolveProgram(string name)
-    {
-        if (name.Contains('/'))
-            return File.Exists(name) ? Path.GetFullPath(name) : throw new InvalidOperationException($"runtime {name} not found");
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"OCI runtime \"{name}\" not found in PATH (install runc or pass --runtime)");
-    }
+    /// <summary>The runtime by path, or by name on PATH and the sbin dirs.</summary>
+    private static string ResolveProgram(string name) =>
+        Berth.Core.Interop.ExecutableSearch.Find(name) ?? throw new InvalidOperationException(name.Contains('/')
+            ? $"runtime {name} not found"
+            : $"OCI runtime \"{name}\" not found in PATH (install runc or pass --runtime)");
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Berth.Core.Interop;
 using Berth.Engine.Runtime.Oci;
 using Xunit;
 using Xunit.Abstractions;
@@ -73,7 +74,7 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("home=/home/app", user);
         Assert.Contains("pwd=/home/app/work", user);
         Assert.Contains("CapEff:\t0000000000000000", user);
-        Assert.True(OciNative.TryLStat(Path.Combine(_fs.Rootfs, "home/app/work"), out var st));
+        Assert.True(Libc.TryLStat(Path.Combine(_fs.Rootfs, "home/app/work"), out var st));
         Assert.Equal((1000u, 1000u), (st.Uid, st.Gid));
     }
 
