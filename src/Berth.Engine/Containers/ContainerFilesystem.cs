@@ -24,6 +24,8 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     /// </summary>
     public string NewShimSocketPath(string id) =>
         Path.Combine(options.ShimSocketsRoot, $"{id[..12]}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}.sock");
+    public IReadOnlyList<string> ShimSocketPaths(string id) =>
+        Directory.Exists(options.ShimSocketsRoot) ? Directory.GetFiles(options.ShimSocketsRoot, $"{id[..12]}-*.sock") : [];
     public string UpperDir(string id) => Path.Combine(Dir(id), "upper");
     public string WorkDir(string id) => Path.Combine(Dir(id), "work");
 

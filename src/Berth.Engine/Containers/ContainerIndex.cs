@@ -60,6 +60,9 @@ public sealed class ContainerIndex : IImageUsage
     public ContainerHandle Resolve(string idOrName) =>
         TryResolve(idOrName) ?? throw new NotFoundException($"No such container: {idOrName}");
 
+    /// <summary>The container with exactly this full ID, if any (no name or prefix lookup).</summary>
+    public ContainerHandle? TryGet(string id) => _byId.TryGetValue(id, out var handle) ? handle : null;
+
     public ContainerHandle? TryResolve(string idOrName)
     {
         if (string.IsNullOrEmpty(idOrName)) return null;

@@ -22,6 +22,9 @@ public interface IContainerFilesystem
     /// <summary>A fresh socket path for one run of the container's shim.</summary>
     string NewShimSocketPath(string id);
 
+    /// <summary>The sockets of every shim of the container that is still there (of any run).</summary>
+    IReadOnlyList<string> ShimSocketPaths(string id);
+
     void Create(Container container);
     void Prepare(Container container, Berth.Core.Digests.Digest? chainId);
     void Release(string id);

@@ -30,13 +30,13 @@ public sealed class ContainerLifecycle
     {
         Exits = new ExitRecorder(index, filesystem, logging.CreateLogger<ExitRecorder>());
         var signaller = new ContainerSignaller(Exits, logging.CreateLogger<ContainerSignaller>());
-        Remover = new ContainerRemover(index, filesystem, signaller);
+        Remover = new ContainerRemover(index, filesystem, signaller, shims, runtime);
         Launcher = new RunLauncher(options, index, filesystem, new BundlePreparer(options, index, filesystem),
             images, shims, runtime, logging.CreateLogger<RunLauncher>());
         Monitor = new ExitMonitor(index, Exits, new RestartManager(clock), Launcher, Remover, logging.CreateLogger<ExitMonitor>());
         Start = new StartOperation(index, Launcher, Monitor);
         Stop = new StopOperations(index, signaller, Launcher, Monitor);
-        Recovery = new ContainerRecovery(index, shims, runtime, Exits, Monitor, Remover);
+        Recovery = new ContainerRecovery(index, shims, runtime, filesystem, Exits, Monitor, Remover, logging.CreateLogger<ContainerRecovery>());
         Service = new ContainerService(index, filesystem, images);
         Backend = new ContainerBackend(index, filesystem, Service, Start, Stop, new WaitOperation(index), new AttachOperations(index), Remover);
     }

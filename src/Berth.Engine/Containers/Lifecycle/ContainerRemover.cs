@@ -1,14 +1,19 @@
 using Berth.Core.Errors;
+using Berth.Engine.Runtime;
+using Berth.Engine.Runtime.Shim;
 
 namespace Berth.Engine.Containers.Lifecycle;
 
 /// <summary>
 /// Removes a container: refused while it runs unless forced (then killed and its exit
-/// awaited), status `removing` recorded first, so that a removal cut short by a crash is
-/// finished at the next start, then the directory and the record deleted. Used by the API's
-/// DELETE, by the exit monitor (auto-remove) and by recovery; it calls none of them.
+/// awaited); status `removing` recorded first, so that a removal cut short by a crash is
+/// finished at the next start; then whatever the container still has, whatever its record
+/// says, is ended (runtime state with its processes and cgroup, every shim, even one launched
+/// and never started, the rootfs mount), and the directory and the record deleted. Used by
+/// the API's DELETE, by the exit monitor (auto-remove) and by recovery; it calls none of them.
 /// </summary>
-public sealed class ContainerRemover(ContainerIndex index, IContainerFilesystem filesystem, ContainerSignaller signaller)
+public sealed class ContainerRemover(
+    ContainerIndex index, IContainerFilesystem filesystem, ContainerSignaller signaller, IShimLauncher shims, IOciRuntime runtime)
 {
     public async Task RemoveAsync(ContainerHandle handle, bool force, CancellationToken cancellationToken)
     {
@@ -24,6 +29,10 @@ public sealed class ContainerRemover(ContainerIndex index, IContainerFilesystem 
                 await signaller.KillAndWaitLockedAsync(handle, cancellationToken);
             }
             index.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Removing } });
+            // Not cancellable from here: a removal half done is worse than a slow one.
+            await runtime.DeleteForceAsync(container.Id, CancellationToken.None);
+            foreach (var socket in filesystem.ShimSocketPaths(container.Id))
+                await shims.EndAsync(socket, CancellationToken.None);
             filesystem.Delete(container.Id);
             index.Remove(handle);
         }

@@ -8,11 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace Berth.Engine.Containers.Lifecycle;
 
 /// <summary>
-/// Begins one run of a container, under its lock: bundle prepared, shim launched on a fresh
-/// socket, waiting attaches connected, terminal sized, process started, `running` recorded
-/// with the shim socket. Contract: returns the run's shim (the caller hands it to the exit
-/// monitor), or throws with the container left `created`/`exited` with State.Error and its
-/// rootfs released, whatever the exception.
+/// Begins one run of a container, under its lock: bundle prepared, the run's shim socket
+/// recorded (the intent: before any process exists, so a berthd killed from then on finds
+/// the run at start-up), shim launched on it, waiting attaches connected, terminal sized,
+/// process started, `running` recorded. Contract: returns the run's shim (the caller hands it
+/// to the exit monitor), or throws with the container left `created`/`exited` with
+/// State.Error, its shim ended, its runtime state deleted, the intent cleared and its rootfs
+/// released, whatever the exception.
 /// </summary>
 public sealed class RunLauncher(
     EngineOptions options,
@@ -30,6 +32,7 @@ public sealed class RunLauncher(
         var id = container.Id;
         var timer = System.Diagnostics.Stopwatch.StartNew();
         var started = false;
+        string? socket = null;
         try
         {
             var chainId = container.ImageChainId ?? images.Resolve(container.ImageId.ToString()).ChainId;
@@ -37,7 +40,8 @@ public sealed class RunLauncher(
             await bundles.PrepareAsync(container, chainId, cancellationToken);
             var prepared = timer.Elapsed;
 
-            var socket = filesystem.NewShimSocketPath(id);
+            socket = filesystem.NewShimSocketPath(id);
+            index.Update(handle, c => c with { State = c.State with { ShimSocket = socket } });
             IShimClient shim;
             try
             {
@@ -87,8 +91,27 @@ public sealed class RunLauncher(
         finally
         {
             // Whatever went wrong (a bug, a cancellation, a failed start), a container that is
-            // not running holds no mount.
-            if (!started) ReleaseQuietly(id);
+            // not running holds no shim, no runtime state and no mount.
+            if (!started) await AbandonRunAsync(handle, socket);
+        }
+    }
+
+    private async Task AbandonRunAsync(ContainerHandle handle, string? socket)
+    {
+        var id = handle.Container.Id;
+        try
+        {
+            if (socket is not null)
+            {
+                await runtime.DeleteForceAsync(id, CancellationToken.None);
+                await shims.EndAsync(socket, CancellationToken.None);
+                index.Update(handle, c => c with { State = c.State with { ShimSocket = null } });
+            }
+            filesystem.Release(id);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "cleaning up the failed start of {Id} failed", id[..12]);
         }
     }
 
@@ -126,17 +149,5 @@ public sealed class RunLauncher(
         var exitCode = e is ShimFailureException failure ? failure.StartExitCode : 128;
         index.Update(handle, c => c with { State = c.State with { ExitCode = exitCode, Error = e.Message } });
         return e is BerthException ? e : new SystemFailureException(e.Message, e);
-    }
-
-    private void ReleaseQuietly(string id)
-    {
-        try
-        {
-            filesystem.Release(id);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "unmounting the rootfs of {Id} failed", id[..12]);
-        }
     }
 }

@@ -26,6 +26,9 @@ internal sealed class FakeFilesystem(string root) : IContainerFilesystem
     public string UpperDir(string id) => Path.Combine(Dir(id), "upper");
     public string WorkDir(string id) => Path.Combine(Dir(id), "work");
     public string NewShimSocketPath(string id) => Path.Combine(root, "s", id[..12] + "-" + Guid.NewGuid().ToString("N")[..6] + ".sock");
+    /// <summary>The fake shims' sockets are not files: the launcher knows them.</summary>
+    public Func<string, IReadOnlyList<string>> Sockets { get; set; } = _ => [];
+    public IReadOnlyList<string> ShimSocketPaths(string id) => Sockets(id);
 
     public void Create(Container container)
     {
@@ -69,6 +72,10 @@ internal sealed class FakeShim : IShimClient
     public HashSet<int> Fatal { get; } = [9];
     /// <summary>The shim process is gone: every request fails with IOException.</summary>
     public bool Gone { get; set; }
+    /// <summary>Ended by berthd (the process killed).</summary>
+    public bool Ended { get; set; }
+    /// <summary>Created but not started: state says "created" until StartAsync.</summary>
+    public bool Started { get; private set; }
     public Exception? FailStart { get; set; }
     public int StartCalls { get; private set; }
 
@@ -78,6 +85,7 @@ internal sealed class FakeShim : IShimClient
     {
         StartCalls++;
         if (FailStart is { } e) throw e;
+        Started = true;
         return Task.FromResult(new ShimState(4242, "running", null, DateTimeOffset.UtcNow, null));
     }
 
@@ -95,7 +103,8 @@ internal sealed class FakeShim : IShimClient
         if (Gone) throw new IOException("connection refused");
         return Task.FromResult(_exit.Task.IsCompleted
             ? new ShimState(0, "exited", _exit.Task.Result.ExitCode, null, _exit.Task.Result.FinishedAt)
-            : new ShimState(4242, "running", null, DateTimeOffset.UtcNow, null));
+            : Started ? new ShimState(4242, "running", null, DateTimeOffset.UtcNow, null)
+            : new ShimState(0, "created", null, null, null));
     }
 
     public Task<ExitStatus> WaitAsync(CancellationToken cancellationToken) =>
@@ -115,9 +124,12 @@ internal sealed class FakeShimLauncher : IShimLauncher
     public Exception? FailLaunch { get; set; }
     /// <summary>Applied to each new shim before it is returned.</summary>
     public Action<FakeShim>? Configure { get; set; }
+    /// <summary>Called at each launch, before anything else.</summary>
+    public Action<ShimStartOptions>? OnLaunch { get; set; }
 
     public Task<IShimClient> LaunchAsync(ShimStartOptions options, CancellationToken cancellationToken)
     {
+        OnLaunch?.Invoke(options);
         if (FailLaunch is { } e)
         {
             FailLaunch = null;
@@ -133,17 +145,35 @@ internal sealed class FakeShimLauncher : IShimLauncher
     public IShimClient Connect(string socketPath) =>
         BySocket.TryGetValue(socketPath, out var shim) ? shim : new FakeShim { Gone = true };
 
+    public Task EndAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        if (BySocket.TryRemove(socketPath, out var shim))
+        {
+            shim.Ended = true;
+            shim.Gone = true;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The sockets of the live shims of container <paramref name="id"/>.</summary>
+    public IReadOnlyList<string> SocketsOf(string id) => BySocket.Keys.Where(s => Path.GetFileName(s).StartsWith(id[..12], StringComparison.Ordinal)).ToList();
+
     public FakeShim Last => Launched.Last();
 }
 
+/// <summary>The runtime's state as a dictionary: ID → status ("created", "running").</summary>
 internal sealed class FakeRuntime : IOciRuntime
 {
     public ConcurrentBag<string> Deleted { get; } = [];
-    public bool HasState(string id) => false;
+    public ConcurrentDictionary<string, string> States { get; } = new();
+    public bool HasState(string id) => States.ContainsKey(id);
+    public IReadOnlyList<string> ContainersWithState() => States.Keys.ToList();
+    public Task<string?> StatusAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(States.TryGetValue(id, out var status) ? status : null);
 
     public Task DeleteForceAsync(string id, CancellationToken cancellationToken)
     {
-        Deleted.Add(id);
+        if (States.TryRemove(id, out _)) Deleted.Add(id);
         return Task.CompletedTask;
     }
 }

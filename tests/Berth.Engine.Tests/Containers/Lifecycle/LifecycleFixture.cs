@@ -23,6 +23,7 @@ internal sealed class LifecycleFixture : IDisposable
         _database = new MetadataStore(Path.Combine(Root, "berth.db"));
         Store = new ContainerStore(_database);
         Filesystem = new FakeFilesystem(Path.Combine(Root, "containers"));
+        Filesystem.Sockets = Shims.SocketsOf;
         Restart();
     }
 

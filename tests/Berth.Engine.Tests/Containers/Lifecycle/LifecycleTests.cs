@@ -212,6 +212,7 @@ public sealed class LifecycleTests : IDisposable
         var id = handle.Container.Id;
         await _f.Backend.StartAsync(id, CancellationToken.None);
         _f.Shims.Last.Gone = true;
+        _f.Runtime.States[id] = "running";
         File.WriteAllText(_f.Filesystem.ExitFilePath(id), """{"exitCode":137,"finishedAt":"2026-01-01T00:00:00Z","oomKilled":true}""");
 
         _f.Restart();
