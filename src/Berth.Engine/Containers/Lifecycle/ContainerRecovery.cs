@@ -79,10 +79,8 @@ public sealed class ContainerRecovery(
     {
         var id = handle.Container.Id;
         var shim = shims.Connect(socket);
-        var state = await StateOrNullAsync(shim, cancellationToken);
-        // Without a shim to ask, the runtime says whether the process was started.
-        var runtimeStatus = state is null ? await runtime.StatusAsync(id, cancellationToken) : null;
-        if (state is not null && IsLive(state) && state.Status != ContainerStatus.Created)
+        var state = await SettledStateAsync(shim, cancellationToken);
+        if (state is { Status: ContainerStatus.Running or ContainerStatus.Paused })
         {
             logger.LogInformation("adopting container {Id}, started before berthd stopped", id[..12]);
             handle.Shim = shim;
@@ -98,17 +96,37 @@ public sealed class ContainerRecovery(
             exits.Record(handle, null, new ExitStatus(state.ExitCode ?? 255, state.FinishedAt ?? DateTimeOffset.UtcNow));
             return;
         }
-        // Never started (the shim waits for a start that will not come), or the shim is gone:
-        // end both the shim and whatever the runtime holds.
-        await runtime.DeleteForceAsync(id, cancellationToken);
+        // Never started (the shim waits for a start that will not come), or the shim is gone;
+        // without a shim, the runtime and the exit file say whether the process ran. Decided
+        // before anything is ended, and the shim ended first, so that it records nothing of
+        // the kill that follows.
+        var ran = state is null
+            && (await runtime.StatusAsync(id, cancellationToken) is "running" or "paused" || File.Exists(filesystem.ExitFilePath(id)));
         await shims.EndAsync(socket, cancellationToken);
-        if (runtimeStatus is "running" or "paused" || File.Exists(filesystem.ExitFilePath(id)))
+        await runtime.DeleteForceAsync(id, cancellationToken);
+        if (ran)
         {
             exits.Record(handle, null, exits.FromExitFile(id));
             return;
         }
         index.Update(handle, c => c with { State = c.State with { ShimSocket = null } });
         filesystem.Release(id);
+    }
+
+    /// <summary>
+    /// The shim's state once a start under way has finished: a shim says "created" while its
+    /// `runtime run`/`start` still runs (berthd may have died right after asking), so that
+    /// answer is asked again for as long as a start takes.
+    /// </summary>
+    private static async Task<ShimState?> SettledStateAsync(IShimClient shim, CancellationToken cancellationToken)
+    {
+        var state = await StateOrNullAsync(shim, cancellationToken);
+        for (var i = 0; i < 40 && state is { Status: ContainerStatus.Created }; i++)
+        {
+            await Task.Delay(50, cancellationToken);
+            state = await StateOrNullAsync(shim, cancellationToken);
+        }
+        return state;
     }
 
     /// <summary>Runtime state of containers that are not (or no longer) running: nothing will ever delete it otherwise.</summary>
