@@ -13,7 +13,9 @@ using Berth.Engine.Images;
 //   any but running ──remove (ContainerRemover)──▶ removing ──▶ (gone)    └─AutoRemove (ExitMonitor ▶ ContainerRemover)
 //   running ──remove -f: SIGKILL, exit recorded, then ──▶ removing
 //   paused: reported by a shim, not yet entered by berthd (no pause verb yet).
-//   At start-up ContainerRecovery moves running ▶ exited (shim gone or exited) and finishes removing.
+//   A start records its intent (State.ShimSocket) while the status is still created/exited;
+//   at start-up ContainerRecovery settles it (running if the process started, else back to
+//   what it was), moves running ▶ exited (shim gone or exited) and finishes removing.
 
 namespace Berth.Engine.Containers;
 
