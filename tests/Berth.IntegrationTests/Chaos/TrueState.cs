@@ -11,7 +11,7 @@ namespace Berth.IntegrationTests.Chaos;
 public static class TrueState
 {
     /// <summary>How long the new berthd may take to settle what it found (recovery runs on).</summary>
-    private const int SettleAttempts = 100;
+    private const int SettleAttempts = 40;
 
     public sealed record ContainerView(string Id, string Name, string Status, bool Running, int Pid, bool AutoRemove);
 
@@ -86,8 +86,20 @@ public static class TrueState
         return violations;
     }
 
-    /// <summary>With no image and no container, the content store and the layer store hold nothing.</summary>
-    public static List<string> CheckNoContentLeft(BerthDaemon daemon)
+    /// <summary>With no image and no container, the content store and the layer store hold nothing (once the collector has run).</summary>
+    public static async Task<List<string>> CheckNoContentLeftAsync(BerthDaemon daemon)
+    {
+        List<string> violations = [];
+        for (var attempt = 0; attempt < SettleAttempts; attempt++)
+        {
+            violations = FindContent(daemon);
+            if (violations.Count == 0) return violations;
+            await Task.Delay(100);
+        }
+        return violations;
+    }
+
+    private static List<string> FindContent(BerthDaemon daemon)
     {
         var violations = new List<string>();
         foreach (var dir in new[] { "content/blobs/sha256", "content/ingest", "layers", "layers/tmp" })

@@ -96,6 +96,25 @@ public sealed class BerthDaemon : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// Whether berthd dies within <paramref name="grace"/>: a crash that a client has just seen
+    /// (its connection cut) is not yet reaped when the client returns.
+    /// </summary>
+    public async Task<bool> DiesWithinAsync(TimeSpan grace)
+    {
+        if (_process is not { } process) return true;
+        using var cts = new CancellationTokenSource(grace);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Waits until a berthd that was made to crash has gone, and forgets it.</summary>
     public async Task WaitCrashedAsync(TimeSpan timeout)
     {
