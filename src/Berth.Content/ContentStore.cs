@@ -1,3 +1,4 @@
+using Berth.Core.Interop;
 using System.Security.Cryptography;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
@@ -27,8 +28,9 @@ public sealed class ContentStore : IContentStore
         Root = Path.GetFullPath(root);
         _blobDir = Path.Combine(Root, "blobs", Digest.Sha256Algorithm);
         _ingestDir = Path.Combine(Root, "ingest");
-        Directory.CreateDirectory(_blobDir);
-        Directory.CreateDirectory(_ingestDir);
+        // Root only (see FileModes): blobs include image configs and private layers.
+        FileModes.CreateDirectory(_blobDir);
+        FileModes.CreateDirectory(_ingestDir);
         RemoveStaleIngests();
     }
 
@@ -198,7 +200,7 @@ public sealed class ContentStore : IContentStore
         Path.Combine(_ingestDir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
 
     private static FileStream CreateIngestFile(string path) =>
-        new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        new(path, FileModes.Create(FileMode.CreateNew, FileAccess.Write, FileModes.PrivateFile, FileShare.None, BufferSize, FileOptions.Asynchronous));
 
     private void RemoveStaleIngests()
     {

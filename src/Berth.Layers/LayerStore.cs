@@ -38,8 +38,9 @@ public sealed class LayerStore : ILayerStore
     {
         _root = Path.GetFullPath(root).TrimEnd('/');
         _tmp = Path.Combine(_root, "tmp");
-        Directory.CreateDirectory(_root);
-        Directory.CreateDirectory(_tmp);
+        // Root only (see FileModes): layers hold setuid files and whatever images keep private.
+        FileModes.CreateDirectory(_root);
+        FileModes.CreateDirectory(_tmp);
         // Anything in tmp belongs to an unpack or delete that a crash interrupted.
         foreach (var stale in Directory.GetFileSystemEntries(_tmp)) Posix.RemoveAll(stale);
     }
@@ -58,7 +59,9 @@ public sealed class LayerStore : ILayerStore
 
         var work = Path.Combine(_tmp, Guid.NewGuid().ToString("N"));
         var diff = Path.Combine(work, DiffDirName);
-        Directory.CreateDirectory(diff);
+        // work becomes the layer's directory (0700); diff is a lower dir, 0755 as docker's.
+        FileModes.CreateDirectory(work);
+        FileModes.CreateDirectory(diff, FileModes.ContainerDirectory);
         try
         {
             var (diffId, size) = await UnpackAsync(archive, diff, cancellationToken);
@@ -67,10 +70,10 @@ public sealed class LayerStore : ILayerStore
             var chainId = ChainIds.Compute(parent?.ChainId, diffId);
             if (Get(chainId) is { } existing) return existing;
 
-            await File.WriteAllTextAsync(Path.Combine(work, DiffIdFile), diffId.ToString(), cancellationToken);
+            FileModes.WriteAllText(Path.Combine(work, DiffIdFile), diffId.ToString());
             if (parent is not null)
-                await File.WriteAllTextAsync(Path.Combine(work, ParentFile), parent.ChainId.ToString(), cancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(work, SizeFile), size.ToString(CultureInfo.InvariantCulture), cancellationToken);
+                FileModes.WriteAllText(Path.Combine(work, ParentFile), parent.ChainId.ToString());
+            FileModes.WriteAllText(Path.Combine(work, SizeFile), size.ToString(CultureInfo.InvariantCulture));
             cancellationToken.ThrowIfCancellationRequested();
             // The rename below must not become visible before the files it points to are durable.
             Posix.SyncFileSystem(work);

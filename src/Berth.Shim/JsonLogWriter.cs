@@ -94,7 +94,7 @@ internal sealed class JsonLogWriter(string path, long maxSize = 0, int maxFiles 
     }
 
     private static FileStream Open(string path) =>
-        new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        new(path, FileModes.Create(FileMode.Append, FileAccess.Write, FileModes.LogFile, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0));
 
     /// <summary>Closes the full file and starts an empty one; readers follow the rename by inode.</summary>
     private void Rotate()

@@ -158,7 +158,11 @@ internal static class Program
     /// <summary>Our stderr is /dev/null once detached: failures go to BUNDLE/shim.log.</summary>
     public static void LogFailure(ShimOptions options, string what, Exception e)
     {
-        try { File.AppendAllText(Path.Combine(options.Bundle, "shim.log"), $"{DateTime.UtcNow:O} {what}: {e}\n"); }
+        try
+        {
+            using var log = new FileStream(Path.Combine(options.Bundle, "shim.log"), FileModes.Create(FileMode.Append, FileAccess.Write, FileModes.PrivateFile));
+            log.Write(System.Text.Encoding.UTF8.GetBytes($"{DateTime.UtcNow:O} {what}: {e}\n"));
+        }
         catch (IOException) { }
     }
 }

@@ -16,16 +16,16 @@ public class EngineApiTests
         var ms = new MemoryStream();
         await using (var w = new StdStreamWriter(ms, leaveOpen: true))
         {
-            await w.WriteAsync(StdStreamType.Stdout, "out1\n"u8.ToArray());
-            await w.WriteAsync(StdStreamType.Stderr, "err\n"u8.ToArray());
-            await w.WriteAsync(StdStreamType.Stdout, ReadOnlyMemory<byte>.Empty);
-            await w.GetStream(StdStreamType.Stdout).WriteAsync(new byte[70_000]);
+            await w.WriteAsync(StdStreamType.Stdout, "out1\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await w.WriteAsync(StdStreamType.Stderr, "err\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            await w.WriteAsync(StdStreamType.Stdout, ReadOnlyMemory<byte>.Empty, TestContext.Current.CancellationToken);
+            await w.GetStream(StdStreamType.Stdout).WriteAsync(new byte[70_000], TestContext.Current.CancellationToken);
         }
         var bytes = ms.ToArray();
         Assert.Equal(new byte[] { 1, 0, 0, 0, 0, 0, 0, 5 }, bytes[..8]);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var total = await new StdStreamReader(new MemoryStream(bytes)).CopyToAsync(stdout, stderr);
+        var total = await new StdStreamReader(new MemoryStream(bytes)).CopyToAsync(stdout, stderr, TestContext.Current.CancellationToken);
         Assert.Equal(5 + 4 + 70_000, total);
         Assert.Equal("out1\n", Encoding.UTF8.GetString(stdout.ToArray(), 0, 5));
         Assert.Equal(70_005, stdout.Length);
@@ -36,9 +36,9 @@ public class EngineApiTests
     public async Task TruncatedFrameIsAnError()
     {
         var bad = new byte[] { 1, 0, 0, 0, 0, 0, 0, 9, (byte)'x' };
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await new StdStreamReader(new MemoryStream(bad)).ReadFrameAsync());
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await new StdStreamReader(new MemoryStream(bad)).ReadFrameAsync(TestContext.Current.CancellationToken));
         var badType = new byte[] { 7, 0, 0, 0, 0, 0, 0, 0 };
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await new StdStreamReader(new MemoryStream(badType)).ReadFrameAsync());
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await new StdStreamReader(new MemoryStream(badType)).ReadFrameAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public class EngineApiTests
         ms.Position = 0;
         var reader = new StdStreamReader(ms);
         var count = 0;
-        while (await reader.ReadFrameAsync() is not null)
+        while (await reader.ReadFrameAsync(TestContext.Current.CancellationToken) is not null)
         {
             count++;
         }
@@ -130,6 +130,6 @@ public class EngineApiTests
     public async Task UnreachableDaemonIsReported()
     {
         using var client = new EngineClient("unix:///nonexistent/berth.sock");
-        await Assert.ThrowsAsync<DaemonUnreachableException>(() => client.PingAsync());
+        await Assert.ThrowsAsync<DaemonUnreachableException>(() => client.PingAsync(TestContext.Current.CancellationToken));
     }
 }

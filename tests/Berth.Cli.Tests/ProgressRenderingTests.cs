@@ -31,7 +31,7 @@ public class ProgressRenderingTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Renders_like_the_docker_cli(string stream, string mode, string after)
+    public async Task RendersLikeTheDockerCli(string stream, string mode, string after)
     {
         var display = mode == "plain" ? MessageDisplay.Plain : new MessageDisplay(true, int.Parse(mode[3..]));
         var (rendered, error) = await RenderAsync(File.ReadAllBytes(Path.Combine("Streams", stream + ".jsonl")), display);
@@ -41,7 +41,7 @@ public class ProgressRenderingTests
     }
 
     [Fact]
-    public async Task Plain_output_leaves_out_bars_and_aux()
+    public async Task PlainOutputLeavesOutBarsAndAux()
     {
         var lines = """
             {"status":"Pushing","progressDetail":{"current":5,"total":10},"progress":"[==>  ] 5B/10B","id":"abc"}
@@ -57,7 +57,7 @@ public class ProgressRenderingTests
     }
 
     [Fact]
-    public async Task A_message_without_progress_starts_a_new_block_of_lines()
+    public async Task AMessageWithoutProgressStartsANewBlockOfLines()
     {
         // pull -a: the second tag's layers must not move the cursor into the first tag's lines.
         var lines = """
@@ -71,7 +71,7 @@ public class ProgressRenderingTests
     }
 
     [Fact]
-    public async Task Error_detail_or_error_stops_the_stream()
+    public async Task ErrorDetailOrErrorStopsTheStream()
     {
         var (_, detail) = await RenderAsync("{\"errorDetail\":{\"message\":\"denied\"},\"error\":\"denied (old)\"}\n{\"status\":\"after\"}\n"u8.ToArray(), MessageDisplay.Plain);
         Assert.Equal("denied", detail);
@@ -92,7 +92,7 @@ public class ProgressRenderingTests
     }
 
     [Fact]
-    public void Progress_text_with_units_hidden_counts_and_time_left()
+    public void ProgressTextWithUnitsHiddenCountsAndTimeLeft()
     {
         Assert.Equal("3/10 layers", ProgressText.Format(new JsonProgress { Current = 3, Total = 10, Units = "layers" }, 80, default));
         Assert.Equal("12 layers", ProgressText.Format(new JsonProgress { Current = 12, Total = 10, Units = "layers" }, 80, default));

@@ -17,7 +17,7 @@ public sealed class RegistryAuthTests : IDisposable
     private string ConfigPath => Path.Combine(_dir, "config.json");
 
     [Fact]
-    public void Encodes_credentials_as_docker_does()
+    public void EncodesCredentialsAsDockerDoes()
     {
         Assert.Equal("e30=", EngineClient.EncodeRegistryAuth(new AuthConfig()));
         // The header docker 28 sent for `auth: base64(user:pass)` filed under 127.0.0.1:52911.
@@ -31,7 +31,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void Header_for_an_image_uses_the_login_of_its_registry()
+    public void HeaderForAnImageUsesTheLoginOfItsRegistry()
     {
         File.WriteAllText(ConfigPath, """{"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpwYXNz"},"https://index.docker.io/v1/":{"auth":"aHViOnNlY3JldA=="}}}""");
         Assert.Equal(EngineClient.EncodeRegistryAuth(new AuthConfig { Username = "user", Password = "pass", ServerAddress = "127.0.0.1:5000" }),
@@ -42,7 +42,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void An_unreadable_config_means_no_credentials_and_a_warning()
+    public void AnUnreadableConfigMeansNoCredentialsAndAWarning()
     {
         File.WriteAllText(ConfigPath, "{not json");
         var warnings = new StringWriter();
@@ -51,7 +51,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void Storing_keeps_every_other_key_and_writes_like_docker()
+    public void StoringKeepsEveryOtherKeyAndWritesLikeDocker()
     {
         File.WriteAllText(ConfigPath, """
             {"psFormat": "table {{.ID}}", "credHelpers": {"gcr.io": "gcloud"}, "proxies": {"default": {"httpProxy": "http://p:3128"}},
@@ -77,7 +77,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void Finds_legacy_keys_by_host_and_erases_them()
+    public void FindsLegacyKeysByHostAndErasesThem()
     {
         File.WriteAllText(ConfigPath, """{"auths":{"https://registry.example:5000/v1/":{"auth":"dTpw"},"keep":{}}, "currentContext": "x"}""");
         var config = ClientConfig.Load(_dir);
@@ -91,7 +91,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_or_empty_file_is_an_empty_config()
+    public void AMissingOrEmptyFileIsAnEmptyConfig()
     {
         Assert.Null(ClientConfig.Load(_dir).GetAuth(ServerAddress.IndexServer));
         File.WriteAllText(ConfigPath, "");
@@ -101,7 +101,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void Identity_tokens_are_stored_without_the_password()
+    public void IdentityTokensAreStoredWithoutThePassword()
     {
         var config = ClientConfig.Load(_dir);
         Assert.False(CredentialStore.Store(config, new AuthConfig { Username = "u", IdentityToken = "tok", ServerAddress = "r.example" }));
@@ -109,7 +109,7 @@ public sealed class RegistryAuthTests : IDisposable
     }
 
     [Fact]
-    public void Credentials_in_a_helper_go_through_its_protocol()
+    public void CredentialsInAHelperGoThroughItsProtocol()
     {
         // A stand-in docker-credential-test that keeps one secret in a file, as the real helpers' protocol asks.
         var bin = Path.Combine(_dir, "bin");
@@ -163,7 +163,7 @@ public sealed class RegistryAuthTests : IDisposable
     [InlineData("https://registry-1.docker.io", ServerAddress.IndexServer)]
     [InlineData("localhost:5000", "localhost:5000")]
     [InlineData("http://127.0.0.1:5000/v2/", "127.0.0.1:5000")]
-    public void Login_keys(string? argument, string expected) => Assert.Equal(expected, ServerAddress.ForLogin(argument));
+    public void LoginKeys(string? argument, string expected) => Assert.Equal(expected, ServerAddress.ForLogin(argument));
 
     [Theory]
     [InlineData("busybox", ServerAddress.IndexServer)]
@@ -172,6 +172,6 @@ public sealed class RegistryAuthTests : IDisposable
     [InlineData("index.docker.io/user/app", ServerAddress.IndexServer)]
     [InlineData("localhost:5000/app", "localhost:5000")]
     [InlineData("ghcr.io/o/r@sha256:0123456789012345678901234567890123456789012345678901234567890123", "ghcr.io")]
-    public void Image_registry_keys(string image, string expected) =>
+    public void ImageRegistryKeys(string image, string expected) =>
         Assert.Equal(expected, ServerAddress.ForReference(ImageReference.Parse(image)));
 }

@@ -85,7 +85,7 @@ public sealed class ContentStoreTests : IDisposable
         var store = NewStore();
         var info = await store.WriteAsync("persisted"u8.ToArray(), null, CancellationToken.None);
         var stale = Path.Combine(_root, "ingest", "deadbeef");
-        await File.WriteAllTextAsync(stale, "half a blob");
+        await File.WriteAllTextAsync(stale, "half a blob", TestContext.Current.CancellationToken);
 
         var reopened = NewStore();
         Assert.False(File.Exists(stale));
@@ -110,14 +110,14 @@ public sealed class ContentStoreTests : IDisposable
     {
         var store = NewStore();
         var spool = Path.Combine(_root, "spool");
-        await File.WriteAllTextAsync(spool, "spooled");
+        await File.WriteAllTextAsync(spool, "spooled", TestContext.Current.CancellationToken);
         var expected = Digest.Compute("spooled"u8);
 
         var info = await store.CommitFileAsync(spool, expected, CancellationToken.None);
         Assert.Equal(expected, info.Digest);
         Assert.False(File.Exists(spool));
 
-        await File.WriteAllTextAsync(spool, "other");
+        await File.WriteAllTextAsync(spool, "other", TestContext.Current.CancellationToken);
         await Assert.ThrowsAsync<InvalidParameterException>(() => store.CommitFileAsync(spool, Digest.Compute("nope"u8), CancellationToken.None));
         Assert.False(File.Exists(spool));
         Assert.Single(store.List());

@@ -8,7 +8,7 @@ namespace Berth.Core.Tests;
 public sealed class DigestTests
 {
     [Fact]
-    public void Computes_sha256_of_bytes_and_streams_alike()
+    public void ComputesSha256OfBytesAndStreamsAlike()
     {
         var data = Encoding.ASCII.GetBytes("hello");
         var expected = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
@@ -27,13 +27,13 @@ public sealed class DigestTests
     [InlineData("md5:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", false)]
     [InlineData("sha256:../../../../etc/passwd0000000000000000000000000000000000000", false)]
     [InlineData("", false)]
-    public void Parses_only_canonical_sha256_digests(string text, bool valid)
+    public void ParsesOnlyCanonicalSha256Digests(string text, bool valid)
     {
         Assert.Equal(valid, Digest.TryParse(text, out _));
     }
 
     [Fact]
-    public void Travels_as_a_string_in_json()
+    public void TravelsAsAStringInJson()
     {
         var digest = Digest.Compute("x"u8);
         var json = JsonSerializer.Serialize(digest, DigestJson.Default.Digest);

@@ -17,7 +17,7 @@ public sealed class ImageReferenceTests
     [InlineData("localhost/app", "localhost", "app", null, "localhost/app", "localhost/app")]
     [InlineData("registry.example.com/a/b/c", "registry.example.com", "a/b/c", null, "registry.example.com/a/b/c", "registry.example.com/a/b/c")]
     [InlineData("library/busybox/extra:tag", "docker.io", "library/busybox/extra", "tag", "docker.io/library/busybox/extra:tag", "library/busybox/extra:tag")]
-    public void Normalises_like_docker(string input, string domain, string path, string? tag, string full, string familiar)
+    public void NormalisesLikeDocker(string input, string domain, string path, string? tag, string full, string familiar)
     {
         var reference = ImageReference.Parse(input);
         Assert.Equal(domain, reference.Domain);
@@ -28,7 +28,7 @@ public sealed class ImageReferenceTests
     }
 
     [Fact]
-    public void Digest_references_keep_the_digest_and_an_optional_tag()
+    public void DigestReferencesKeepTheDigestAndAnOptionalTag()
     {
         const string hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
         var byDigest = ImageReference.Parse($"busybox@sha256:{hex}");
@@ -42,7 +42,7 @@ public sealed class ImageReferenceTests
     }
 
     [Fact]
-    public void Default_tag_is_latest_only_without_tag_or_digest()
+    public void DefaultTagIsLatestOnlyWithoutTagOrDigest()
     {
         Assert.Equal("busybox:latest", ImageReference.Parse("busybox").WithDefaultTag().ToFamiliarString());
         Assert.Equal("busybox:1", ImageReference.Parse("busybox:1").WithDefaultTag().ToFamiliarString());
@@ -58,7 +58,7 @@ public sealed class ImageReferenceTests
     [InlineData("busybox@sha256:123", "invalid reference format")]
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "invalid repository name (0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef), cannot specify 64-byte hexadecimal strings")]
-    public void Refuses_invalid_references_with_dockers_messages(string input, string message)
+    public void RefusesInvalidReferencesWithDockersMessages(string input, string message)
     {
         var error = Assert.Throws<InvalidParameterException>(() => ImageReference.Parse(input));
         Assert.Equal(message, error.Message);
@@ -66,7 +66,7 @@ public sealed class ImageReferenceTests
     }
 
     [Fact]
-    public void Tags_are_validated()
+    public void TagsAreValidated()
     {
         var reference = ImageReference.Parse("busybox");
         Assert.Equal("busybox:v1.2_3-x", reference.WithTag("v1.2_3-x").ToFamiliarString());
@@ -75,7 +75,7 @@ public sealed class ImageReferenceTests
     }
 
     [Fact]
-    public void Names_longer_than_255_characters_are_refused()
+    public void NamesLongerThan255CharactersAreRefused()
     {
         var error = Assert.Throws<InvalidParameterException>(() => ImageReference.Parse("a/" + new string('b', 260)));
         Assert.Contains("255", error.Message);

@@ -33,7 +33,7 @@ public sealed class JsonErrorTextTests
     }
 
     [Fact]
-    public void A_document_that_does_not_parse_is_a_syntax_error()
+    public void ADocumentThatDoesNotParseIsASyntaxError()
     {
         var e = Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse("{\"status\":"));
         Assert.StartsWith("syntax error at line 1", JsonErrorText.Describe(e));

@@ -55,14 +55,14 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     }
 
     [Fact]
-    public async Task Unknown_image_is_404_no_such_image()
+    public async Task UnknownImageIs404NoSuchImage()
     {
         var image = Name("nosuchimage");
-        using (var create = await _http.PostAsync("/containers/create", Json($$"""{"Image": "{{image}}"}""")))
+        using (var create = await _http.PostAsync("/containers/create", Json($$"""{"Image": "{{image}}"}"""), TestContext.Current.CancellationToken))
             Assert.StartsWith($"No such image: {image}", await ExpectError(create, HttpStatusCode.NotFound));
-        using (var inspect = await _http.GetAsync($"/images/{image}/json"))
+        using (var inspect = await _http.GetAsync($"/images/{image}/json", TestContext.Current.CancellationToken))
             Assert.StartsWith($"No such image: {image}", await ExpectError(inspect, HttpStatusCode.NotFound)); // dockerd adds ":latest"
-        using (var remove = await _http.DeleteAsync($"/images/{image}"))
+        using (var remove = await _http.DeleteAsync($"/images/{image}", TestContext.Current.CancellationToken))
             Assert.StartsWith($"No such image: {image}", await ExpectError(remove, HttpStatusCode.NotFound));
         await AssertPingAsync();
 
@@ -89,21 +89,21 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("DELETE", "/containers/{0}")]
     [InlineData("GET", "/containers/{0}/logs?stdout=1")]
     [InlineData("POST", "/containers/{0}/rename?name=whatever")]
-    public async Task Unknown_container_is_404_no_such_container(string method, string path)
+    public async Task UnknownContainerIs404NoSuchContainer(string method, string path)
     {
         var name = Name("nosuchcontainer");
         using var request = new HttpRequestMessage(new HttpMethod(method), string.Format(path, name));
-        using var response = await _http.SendAsync(request);
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal($"No such container: {name}", await ExpectError(response, HttpStatusCode.NotFound));
         await AssertPingAsync();
     }
 
     [Fact]
-    public async Task Name_in_use_is_409_naming_the_container()
+    public async Task NameInUseIs409NamingTheContainer()
     {
         var name = Name("taken");
         var id = await CreateAsync(name);
-        using var response = await _http.PostAsync($"/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["true"]}"""));
+        using var response = await _http.PostAsync($"/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["true"]}"""), TestContext.Current.CancellationToken);
         var message = await ExpectError(response, HttpStatusCode.Conflict);
         Assert.Contains($"\"/{name}\"", message);
         Assert.Contains(id, message);
@@ -124,7 +124,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("[1, 2, 3]")]
     public async Task Malformed_json_to_create_is_400(string body)
     {
-        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body));
+        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body), TestContext.Current.CancellationToken);
         await ExpectError(response, HttpStatusCode.BadRequest);
         await AssertPingAsync();
     }
@@ -134,9 +134,9 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("""{"Image": "busybox", "Env": "A=b"}""", "malformed JSON: wrong type or invalid value for $.Env")]
     [InlineData("""{"Image": "busybox", "HostConfig": {"Memory": 99999999999999999999}}""", "malformed JSON: wrong type or invalid value for $.HostConfig.Memory")]
     [InlineData("""{"Image": "busybox", "Cmd": ["true",""", "malformed JSON: syntax error at line 1, byte 36")]
-    public async Task Malformed_json_names_the_problem(string body, string expected)
+    public async Task MalformedJsonNamesTheProblem(string body, string expected)
     {
-        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body));
+        using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body), TestContext.Current.CancellationToken);
         Assert.Equal(expected, await ExpectError(response, HttpStatusCode.BadRequest));
     }
 
@@ -150,7 +150,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("""{"Image": "busybox", "HostConfig": {"Dns": ["1.1.1.1", null]}}""", "$.HostConfig.Dns[1]")]
     public async Task Null_list_entries_are_400(string body, string where)
     {
-        using var response = await _http.PostAsync($"/containers/create?name={Name("nulls")}", Json(body));
+        using var response = await _http.PostAsync($"/containers/create?name={Name("nulls")}", Json(body), TestContext.Current.CancellationToken);
         Assert.Equal($"malformed JSON: null is not allowed at {where}", await ExpectError(response, HttpStatusCode.BadRequest));
         await AssertPingAsync();
     }
@@ -166,7 +166,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("/containers/json", "{", "invalid filters: syntax error at line 1, byte 2")]
     public async Task Filters_of_the_wrong_shape_are_400(string path, string filters, string expected)
     {
-        using var response = await _http.GetAsync($"{path}?filters={Uri.EscapeDataString(filters)}");
+        using var response = await _http.GetAsync($"{path}?filters={Uri.EscapeDataString(filters)}", TestContext.Current.CancellationToken);
         Assert.StartsWith(expected, await ExpectError(response, HttpStatusCode.BadRequest));
         await AssertPingAsync();
     }
@@ -177,19 +177,19 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("since=99999999999999", "")]
     [InlineData("until=-9223372036854775808", "")]
     [InlineData("until=9223372036854775807.5", "hi\n")]
-    public async Task Log_times_out_of_range_are_the_ends_of_time(string query, string expected)
+    public async Task LogTimesOutOfRangeAreTheEndsOfTime(string query, string expected)
     {
         var name = Name("logtimes");
         await CreateAsync(name, "echo hi");
-        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
-        using (var wait = await _http.PostAsync($"/containers/{name}/wait", null))
+        using (var wait = await _http.PostAsync($"/containers/{name}/wait", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.OK, wait.StatusCode);
         var logs = await Daemon.Berth("logs", name);
         Assert.Equal("hi\n", logs.Stdout);
 
-        using var response = await _http.GetAsync($"/containers/{name}/logs?stdout=1&{query}");
-        var body = await response.Content.ReadAsByteArrayAsync();
+        using var response = await _http.GetAsync($"/containers/{name}/logs?stdout=1&{query}", TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.OK, Encoding.UTF8.GetString(body));
         // One multiplexed frame per line: 8-byte header, then the line.
         Assert.Equal(expected, body.Length == 0 ? "" : Encoding.UTF8.GetString(body, 8, body.Length - 8));
@@ -200,39 +200,39 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [Theory]
     [InlineData("stop")]
     [InlineData("restart")]
-    public async Task A_huge_stop_timeout_waits_for_the_exit(string verb)
+    public async Task AHugeStopTimeoutWaitsForTheExit(string verb)
     {
         var name = Name("hugetimeout");
         var body = """{"Image": "busybox", "Cmd": ["sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 300 & wait"]}""";
-        using (var create = await _http.PostAsync($"/containers/create?name={name}", Json(body)))
+        using (var create = await _http.PostAsync($"/containers/create?name={name}", Json(body), TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
-        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
         // PID 1 ignores a TERM it has no handler for yet: stop only once the trap is in place.
         await Daemon.WaitForLogLineAsync(name, "ready");
-        using (var stop = await _http.PostAsync($"/containers/{name}/{verb}?t=2147483647", null))
-            Assert.True(stop.StatusCode == HttpStatusCode.NoContent, $"{(int)stop.StatusCode} {await stop.Content.ReadAsStringAsync()}");
-        using (var remove = await _http.DeleteAsync($"/containers/{name}?force=1"))
+        using (var stop = await _http.PostAsync($"/containers/{name}/{verb}?t=2147483647", null, TestContext.Current.CancellationToken))
+            Assert.True(stop.StatusCode == HttpStatusCode.NoContent, $"{(int)stop.StatusCode} {await stop.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        using (var remove = await _http.DeleteAsync($"/containers/{name}?force=1", TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
     }
 
     [Fact]
-    public async Task Invalid_container_name_is_400()
+    public async Task InvalidContainerNameIs400()
     {
-        using var response = await _http.PostAsync("/containers/create?name=bad%20name!", Json("""{"Image": "busybox"}"""));
+        using var response = await _http.PostAsync("/containers/create?name=bad%20name!", Json("""{"Image": "busybox"}"""), TestContext.Current.CancellationToken);
         Assert.Contains("Invalid container name", await ExpectError(response, HttpStatusCode.BadRequest));
         await AssertPingAsync();
     }
 
     [Fact]
-    public async Task Removing_a_running_container_without_force_is_409()
+    public async Task RemovingARunningContainerWithoutForceIs409()
     {
         var name = Name("running");
         var id = await CreateAsync(name);
-        using (var start = await _http.PostAsync($"/containers/{name}/start", null))
+        using (var start = await _http.PostAsync($"/containers/{name}/start", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
 
-        using (var remove = await _http.DeleteAsync($"/containers/{name}"))
+        using (var remove = await _http.DeleteAsync($"/containers/{name}", TestContext.Current.CancellationToken))
         {
             var message = await ExpectError(remove, HttpStatusCode.Conflict);
             Assert.Contains("running container", message.Replace("container is running", "running container"));
@@ -240,17 +240,17 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
             Assert.True(message.Contains(id) || message.Contains(name), message);
         }
         await AssertPingAsync();
-        using (var inspect = await _http.GetAsync($"/containers/{name}/json"))
+        using (var inspect = await _http.GetAsync($"/containers/{name}/json", TestContext.Current.CancellationToken))
         {
-            using var document = JsonDocument.Parse(await inspect.Content.ReadAsStringAsync());
+            using var document = JsonDocument.Parse(await inspect.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.True(document.RootElement.GetProperty("State").GetProperty("Running").GetBoolean());
         }
 
-        using (var again = await _http.PostAsync($"/containers/{name}/start", null))
+        using (var again = await _http.PostAsync($"/containers/{name}/start", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
-        using (var force = await _http.DeleteAsync($"/containers/{name}?force=1"))
+        using (var force = await _http.DeleteAsync($"/containers/{name}?force=1", TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, force.StatusCode);
-        using (var gone = await _http.GetAsync($"/containers/{name}/json"))
+        using (var gone = await _http.GetAsync($"/containers/{name}/json", TestContext.Current.CancellationToken))
             await ExpectError(gone, HttpStatusCode.NotFound);
         await AssertPingAsync();
     }
@@ -264,10 +264,10 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("/v1.24/images/json")]
     [InlineData("/v1.47/images/json")]
     [InlineData("/v1.40/_ping")]
-    public async Task Supported_versioned_paths_work(string path)
+    public async Task SupportedVersionedPathsWork(string path)
     {
-        using var response = await _http.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
+        using var response = await _http.GetAsync(path, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
         Assert.Equal("1.47", response.Headers.GetValues("Api-Version").Single());
         if (path.Contains("/version"))
@@ -284,19 +284,19 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     }
 
     [Fact]
-    public async Task Old_api_version_creates_and_runs_containers()
+    public async Task OldApiVersionCreatesAndRunsContainers()
     {
         var name = Name("v124");
-        using (var create = await _http.PostAsync($"/v1.24/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["sh", "-c", "exit 2"]}""")))
+        using (var create = await _http.PostAsync($"/v1.24/containers/create?name={name}", Json("""{"Image": "busybox", "Cmd": ["sh", "-c", "exit 2"]}"""), TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
-        using (var start = await _http.PostAsync($"/v1.24/containers/{name}/start", null))
+        using (var start = await _http.PostAsync($"/v1.24/containers/{name}/start", null, TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, start.StatusCode);
-        using (var wait = await _http.PostAsync($"/v1.24/containers/{name}/wait", null))
+        using (var wait = await _http.PostAsync($"/v1.24/containers/{name}/wait", null, TestContext.Current.CancellationToken))
         {
-            using var document = JsonDocument.Parse(await wait.Content.ReadAsStringAsync());
+            using var document = JsonDocument.Parse(await wait.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.Equal(2, document.RootElement.GetProperty("StatusCode").GetInt32());
         }
-        using (var remove = await _http.DeleteAsync($"/v1.24/containers/{name}"))
+        using (var remove = await _http.DeleteAsync($"/v1.24/containers/{name}", TestContext.Current.CancellationToken))
             Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
     }
 
@@ -305,9 +305,9 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("/v1.99/containers/json", "too new")]
     [InlineData("/v1.48/info", "too new")]
     [InlineData("/v1.12/version", "too old")]
-    public async Task Unsupported_api_versions_are_400(string path, string why)
+    public async Task UnsupportedApiVersionsAre400(string path, string why)
     {
-        using var response = await _http.GetAsync(path);
+        using var response = await _http.GetAsync(path, TestContext.Current.CancellationToken);
         var message = await ExpectError(response, HttpStatusCode.BadRequest);
         Assert.Contains(why, message);
         await AssertPingAsync();
@@ -322,20 +322,20 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     public async Task Unknown_route_is_404_json(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri("http://berth" + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
-        using var response = await _http.SendAsync(request);
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal("page not found", await ExpectError(response, HttpStatusCode.NotFound));
         await AssertPingAsync();
     }
 
     [Fact]
-    public async Task Ping_answers_ok_with_docker_headers()
+    public async Task PingAnswersOkWithDockerHeaders()
     {
-        using var ping = await _http.GetAsync("/_ping");
+        using var ping = await _http.GetAsync("/_ping", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
-        Assert.Equal("OK", await ping.Content.ReadAsStringAsync());
+        Assert.Equal("OK", await ping.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("1.47", ping.Headers.GetValues("Api-Version").Single());
         Assert.Equal("linux", ping.Headers.GetValues("Ostype").Single());
-        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/_ping"));
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/_ping"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
 }

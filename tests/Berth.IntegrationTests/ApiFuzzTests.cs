@@ -137,7 +137,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
     /// <summary>The template's one bind: an empty directory under the test daemon's root, read-only.</summary>
     private string BindSource => Path.Combine(_daemon.Root, "fuzz-bind");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _daemon = await BerthDaemon.StartWithBusyboxAsync();
         Directory.CreateDirectory(BindSource);
@@ -145,7 +145,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         _http.Timeout = Timeout.InfiniteTimeSpan; // each request has its own bound
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _http.Dispose();
         await _daemon.DisposeAsync();
@@ -175,8 +175,8 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         var pid = _daemon.Pid;
         _busyboxId = await ImageIdAsync("busybox") ?? throw new InvalidOperationException("no busybox");
         _expectedImages.Add(_busyboxId);
-        using (var save = await _http.GetAsync("/images/busybox/get"))
-            _busyboxSave = await save.Content.ReadAsByteArrayAsync();
+        using (var save = await _http.GetAsync("/images/busybox/get", TestContext.Current.CancellationToken))
+            _busyboxSave = await save.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         _smallTar = SmallTar();
         await EnsureRealContainersAsync();
 

@@ -11,7 +11,7 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
     private BerthDaemon Daemon => fixture.Daemon;
 
     [Fact]
-    public async Task Logs_without_stream_replays_the_output_of_an_exited_container_and_ends()
+    public async Task LogsWithoutStreamReplaysTheOutputOfAnExitedContainerAndEnds()
     {
         var id = await RunDetachedAsync("echo one; echo two >&2; echo three");
         Assert.Equal("0", (await Daemon.Berth("wait", id)).Stdout.Trim());
@@ -32,7 +32,7 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
     }
 
     [Fact]
-    public async Task Logs_with_stream_replays_then_follows_a_running_container_to_its_exit()
+    public async Task LogsWithStreamReplaysThenFollowsARunningContainerToItsExit()
     {
         var shared = Path.Combine(Daemon.Root, "attach-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(shared);
@@ -42,23 +42,23 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
 
         using var http = Daemon.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/containers/{id}/attach?logs=1&stream=1&stdout=1&stderr=1");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        await using var body = await response.Content.ReadAsStreamAsync();
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
         var replayed = new byte[Frame(1, "before\n").Length];
-        await body.ReadExactlyAsync(replayed);
+        await body.ReadExactlyAsync(replayed, TestContext.Current.CancellationToken);
         Assert.Equal(Frame(1, "before\n"), replayed);
 
         // Only now let the container go on: "after" must come through the live attach.
-        await File.WriteAllTextAsync(Path.Combine(shared, "go"), "");
+        await File.WriteAllTextAsync(Path.Combine(shared, "go"), "", TestContext.Current.CancellationToken);
         var rest = new MemoryStream();
-        await body.CopyToAsync(rest);
+        await body.CopyToAsync(rest, TestContext.Current.CancellationToken);
         Assert.Equal(Frame(1, "after\n"), rest.ToArray());
         Assert.Equal("0", (await Daemon.Berth("wait", id)).Stdout.Trim());
         await Daemon.Berth("rm", id);
     }
 
     [Fact]
-    public async Task Attach_to_a_quiet_container_answers_at_once()
+    public async Task AttachToAQuietContainerAnswersAtOnce()
     {
         // Without an Upgrade header the response is a plain stream; its headers must not wait
         // for the container's first byte of output (they did, until it exited).
@@ -75,30 +75,40 @@ public sealed class AttachLogsTests(DaemonFixture fixture) : IClassFixture<Daemo
     }
 
     [Fact]
-    public async Task A_wait_whose_client_left_before_the_exit_still_ends()
+    public async Task AWaitWhoseClientLeftBeforeTheExitStillEnds()
     {
         // The client gives up on the wait; the container dies before berthd notices the hang-up,
         // so the exit code is written to a closed socket. That request used to never finish
         // (Kestrel: "application never completed" once the connection was collected).
         using var http = Daemon.CreateHttpClient();
+        var trims = 0;
         for (var i = 0; i < 3; i++)
         {
             var id = await RunDetachedAsync("sleep 300");
             using (var cancel = new CancellationTokenSource())
             {
-                using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/containers/{id}/wait"), HttpCompletionOption.ResponseHeadersRead);
+                using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/containers/{id}/wait"), HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
                 cancel.CancelAfter(200);
-                await using var body = await response.Content.ReadAsStreamAsync();
+                await using var body = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await body.ReadExactlyAsync(new byte[64], cancel.Token));
             }
             Assert.Equal(0, (await Daemon.Berth("kill", id)).ExitCode);
+            trims = CountTrims(await Daemon.ReadLogAsync());
             Assert.Equal(0, (await Daemon.Berth("rm", id)).ExitCode);
         }
-        // berthd collects garbage after 2 s without requests; Kestrel then finds any connection
-        // whose request never completed.
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // berthd collects garbage after 2 s without requests (its idle trimmer logs each collection);
+        // Kestrel then finds any connection whose request never completed, on its heartbeat.
+        Assert.True(await DaemonExtensions.EventuallyAsync(async () => CountTrims(await Daemon.ReadLogAsync()) > trims),
+            "berthd did not collect after its last request");
+        // Kestrel's heartbeat (once a second) has no event to wait for: give it two beats before
+        // looking for what it would have logged.
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         Assert.DoesNotContain("application never completed", await Daemon.ReadLogAsync());
     }
+
+    /// <summary>How many collections berthd's idle trimmer has logged (IdleMemoryTrimmer.TrimmedMessage).</summary>
+    private static int CountTrims(string log) =>
+        log.Split('\n').Count(line => line.Contains("idle: gave the GC's free memory back", StringComparison.Ordinal));
 
     private async Task<string> RunDetachedAsync(string script, params string[] options)
     {

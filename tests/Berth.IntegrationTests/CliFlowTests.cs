@@ -53,7 +53,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     // ---- engine ----------------------------------------------------------------------------
 
     [Fact]
-    public async Task Version_reports_the_servers_api_version()
+    public async Task VersionReportsTheServersApiVersion()
     {
         var all = await Ok("version");
         Assert.Contains("Server:", all);
@@ -62,7 +62,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Info_describes_the_daemon()
+    public async Task InfoDescribesTheDaemon()
     {
         var all = await Ok("info");
         Assert.Contains("Server Version:", all);
@@ -76,7 +76,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     // ---- images ----------------------------------------------------------------------------
 
     [Fact]
-    public async Task Import_prints_the_image_id_and_images_lists_it()
+    public async Task ImportPrintsTheImageIdAndImagesListsIt()
     {
         var repo = Name("imported");
         using var tar = new MemoryStream(await BusyboxRootfs.TarAsync());
@@ -92,7 +92,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Images_lists_busybox_in_a_table()
+    public async Task ImagesListsBusyboxInATable()
     {
         var table = Lines(await Ok("images"));
         Assert.Matches(@"^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$", table[0]);
@@ -100,7 +100,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Tag_adds_a_name_for_the_same_image()
+    public async Task TagAddsANameForTheSameImage()
     {
         var repo = Name("tagged");
         var busybox = (await Ok("image", "inspect", "--format", "{{.Id}}", "busybox")).Trim();
@@ -118,7 +118,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Images_with_a_repository_lists_only_that_repository()
+    public async Task ImagesWithARepositoryListsOnlyThatRepository()
     {
         var repo = Name("only");
         await Ok("tag", "busybox", repo + ":one");
@@ -134,7 +134,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Rmi_untags_and_deletes_only_the_last_name()
+    public async Task RmiUntagsAndDeletesOnlyTheLastName()
     {
         var repo = Name("rmi");
         using var tar = new MemoryStream(await BusyboxRootfs.TarAsync());
@@ -162,7 +162,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Rmi_of_an_unknown_image_fails()
+    public async Task RmiOfAnUnknownImageFails()
     {
         var name = Name("nosuch");
         var result = await Cli("rmi", name);
@@ -171,7 +171,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task History_shows_the_imported_layer()
+    public async Task HistoryShowsTheImportedLayer()
     {
         var rows = Lines(await Ok("history", "busybox"));
         Assert.Matches(@"^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$", rows[0]);
@@ -182,7 +182,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Save_piped_to_load_keeps_the_image_id()
+    public async Task SavePipedToLoadKeepsTheImageId()
     {
         var repo = Name("saved");
         using var tar = new MemoryStream(await BusyboxRootfs.TarAsync());
@@ -213,7 +213,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     // ---- run -------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Run_rm_passes_output_and_exit_code()
+    public async Task RunRmPassesOutputAndExitCode()
     {
         var echo = await Cli("run", "--rm", "busybox", "echo", "hello", "world");
         Assert.Equal(0, echo.ExitCode);
@@ -228,7 +228,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Run_detached_shows_up_in_ps()
+    public async Task RunDetachedShowsUpInPs()
     {
         var name = Name("detached");
         var id = (await Ok("run", "-d", "--name", name, "busybox", "sleep", "300")).Trim();
@@ -251,7 +251,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     // ---- logs ------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Logs_all_tail_and_timestamps()
+    public async Task LogsAllTailAndTimestamps()
     {
         var name = Name("logs");
         // stdout only: the order of lines across stdout and stderr (two pipes) is not defined.
@@ -282,7 +282,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Logs_keep_stdout_and_stderr_apart()
+    public async Task LogsKeepStdoutAndStderrApart()
     {
         var name = Name("streams");
         Assert.Equal(0, (await Cli("run", "--name", name, "busybox", "sh", "-c", "echo out; echo err >&2")).ExitCode);
@@ -297,7 +297,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Logs_follow_ends_when_the_container_exits()
+    public async Task LogsFollowEndsWhenTheContainerExits()
     {
         var name = Name("follow");
         // Runs until the test stops it, so the follow normally attaches to a running container;
@@ -316,7 +316,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     // ---- lifecycle -------------------------------------------------------------------------
 
     [Fact]
-    public async Task Stop_kills_a_container_that_ignores_sigterm_with_137()
+    public async Task StopKillsAContainerThatIgnoresSigtermWith137()
     {
         var name = Name("stubborn");
         // sleep as PID 1 has no handler for SIGTERM, so the kernel drops it.
@@ -331,7 +331,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Stop_lets_a_container_that_traps_sigterm_exit_0()
+    public async Task StopLetsAContainerThatTrapsSigtermExit0()
     {
         var name = Name("polite");
         await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
@@ -344,7 +344,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Start_restart_and_kill()
+    public async Task StartRestartAndKill()
     {
         var name = Name("cycle");
         await Ok("run", "-d", "--name", name, "busybox", "sleep", "300");
@@ -373,7 +373,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Kill_with_a_signal_the_container_handles()
+    public async Task KillWithASignalTheContainerHandles()
     {
         var name = Name("usr1");
         await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo got usr1; exit 5' USR1; echo ready; while true; do sleep 0.1; done");
@@ -385,7 +385,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Wait_prints_the_exit_code()
+    public async Task WaitPrintsTheExitCode()
     {
         var name = Name("wait");
         await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 0.2; exit 3");
@@ -396,7 +396,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Rm_removes_and_refuses_a_running_container()
+    public async Task RmRemovesAndRefusesARunningContainer()
     {
         var name = Name("rm");
         await Ok("run", "-d", "--name", name, "busybox", "sleep", "300");
@@ -419,7 +419,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Rename_changes_the_name_only()
+    public async Task RenameChangesTheNameOnly()
     {
         var old = Name("old");
         var renamed = Name("new");
@@ -438,7 +438,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Inspect_follows_created_running_exited()
+    public async Task InspectFollowsCreatedRunningExited()
     {
         var name = Name("inspect");
         var image = await ImportWithPathAsync();
@@ -492,7 +492,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
     }
 
     [Fact]
-    public async Task Inspect_a_running_container()
+    public async Task InspectARunningContainer()
     {
         var name = Name("running");
         await Ok("run", "-d", "--name", name, "busybox", "sleep", "300");
@@ -510,7 +510,7 @@ public abstract partial class CliFlows(DaemonFixture fixture)
 public abstract partial class CliFlows
 {
     [Fact]
-    public async Task Stopping_a_stopped_and_starting_a_running_container_succeed()
+    public async Task StoppingAStoppedAndStartingARunningContainerSucceed()
     {
         var name = Name("idem");
         await Ok("run", "-d", "--name", name, "busybox", "sleep", "300");
@@ -525,7 +525,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Kill_of_a_stopped_container_is_a_conflict()
+    public async Task KillOfAStoppedContainerIsAConflict()
     {
         var name = Name("notrunning");
         await Ok("create", "--name", name, "busybox", "true");
@@ -536,7 +536,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Rm_of_several_reports_each_and_fails_for_the_missing_one()
+    public async Task RmOfSeveralReportsEachAndFailsForTheMissingOne()
     {
         var a = Name("multi-a");
         var b = Name("multi-b");
@@ -551,7 +551,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Wait_on_several_prints_each_code()
+    public async Task WaitOnSeveralPrintsEachCode()
     {
         var a = Name("wait-a");
         var b = Name("wait-b");
@@ -563,7 +563,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Ps_all_shows_exited_containers_with_their_code()
+    public async Task PsAllShowsExitedContainersWithTheirCode()
     {
         var name = Name("exited");
         Assert.Equal(7, (await Cli("run", "--name", name, "busybox", "sh", "-c", "exit 7")).ExitCode);
@@ -577,7 +577,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Run_with_a_taken_name_fails_with_125()
+    public async Task RunWithATakenNameFailsWith125()
     {
         var name = Name("dup");
         await Ok("create", "--name", name, "busybox", "true");
@@ -588,7 +588,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Create_then_start_attached_prints_output_and_exit_code()
+    public async Task CreateThenStartAttachedPrintsOutputAndExitCode()
     {
         var name = Name("attach");
         await Ok("create", "--name", name, "busybox", "sh", "-c", "echo attached; echo to-err >&2; exit 12");
@@ -601,7 +601,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Detached_rm_container_is_removed_when_it_exits()
+    public async Task DetachedRmContainerIsRemovedWhenItExits()
     {
         var name = Name("autorm");
         await Ok("run", "-d", "--rm", "--name", name, "busybox", "sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
@@ -612,7 +612,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Rmi_of_an_image_used_by_a_container_is_refused()
+    public async Task RmiOfAnImageUsedByAContainerIsRefused()
     {
         var repo = Name("inuse");
         using var tar = new MemoryStream(await BusyboxRootfs.TarAsync());
@@ -637,7 +637,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Image_inspect_describes_the_imported_image()
+    public async Task ImageInspectDescribesTheImportedImage()
     {
         var image = await Inspect("busybox");
         Assert.StartsWith("sha256:", image.GetProperty("Id").GetString());
@@ -653,7 +653,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Big_output_arrives_whole()
+    public async Task BigOutputArrivesWhole()
     {
         var output = await Ok("run", "--rm", "busybox", "seq", "1", "200000");
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -674,7 +674,7 @@ public abstract partial class CliFlows
     /// stdin pipe, and the start never reaches runc.
     /// </summary>
     [Fact]
-    public async Task Big_stdin_arrives_whole()
+    public async Task BigStdinArrivesWhole()
     {
         var payload = new byte[4 * 1024 * 1024];
         new Random(42).NextBytes(payload);
@@ -692,7 +692,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Many_containers_at_once_each_get_their_own_exit_code()
+    public async Task ManyContainersAtOnceEachGetTheirOwnExitCode()
     {
         var runs = Enumerable.Range(1, 12).Select(i => Cli("run", "--rm", "busybox", "sh", "-c", $"echo n{i}; exit {i}")).ToList();
         var results = await Task.WhenAll(runs);
@@ -704,7 +704,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Stop_signal_from_create_and_from_the_flag()
+    public async Task StopSignalFromCreateAndFromTheFlag()
     {
         var name = Name("stopsig");
         await Ok("run", "-d", "--name", name, "--stop-signal", "USR1", "busybox", "sh", "-c", "trap 'exit 11' USR1; trap 'exit 22' USR2; echo ready; while true; do sleep 0.1; done");
@@ -720,7 +720,7 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Rename_of_a_running_container_keeps_it_running()
+    public async Task RenameOfARunningContainerKeepsItRunning()
     {
         var old = Name("live-old");
         var renamed = Name("live-new");
@@ -732,16 +732,18 @@ public abstract partial class CliFlows
     }
 
     [Fact]
-    public async Task Logs_since_and_until_select_by_time()
+    public async Task LogsSinceAndUntilSelectByTime()
     {
         var name = Name("since");
         await Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "trap 'echo late; exit 0' USR1; echo early; while true; do sleep 0.1; done");
         Assert.True(await DaemonExtensions.EventuallyAsync(async () => (await Cli("logs", name)).Stdout.Contains("early")));
         var stamped = (await Cli("logs", "-t", name)).Stdout;
         var earlyTime = DateTimeOffset.Parse(stamped.Split(' ')[0]);
-        await Task.Delay(1100); // the CLI sends whole seconds for RFC 3339 times without a fraction
+        // The CLI sends whole seconds for RFC 3339 times without a fraction: the cut is in a later
+        // second than "early", and "late" in a later second than the cut.
+        await ClockPassesSecondOfAsync(earlyTime);
         var cut = DateTimeOffset.UtcNow;
-        await Task.Delay(1100);
+        await ClockPassesSecondOfAsync(cut);
         await Ok("kill", "-s", "USR1", name);
         await Ok("wait", name);
         var since = cut.ToString("yyyy-MM-ddTHH:mm:ssZ");
@@ -749,6 +751,13 @@ public abstract partial class CliFlows
         Assert.Equal("early\n", (await Cli("logs", "--until", since, name)).Stdout);
         Assert.True(earlyTime < cut);
         await Ok("rm", name);
+    }
+
+    /// <summary>Returns once the wall clock reads a later whole second than <paramref name="time"/>'s (it polls the clock).</summary>
+    private static async Task ClockPassesSecondOfAsync(DateTimeOffset time)
+    {
+        var second = time.ToUnixTimeSeconds();
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= second) await Task.Delay(20, TestContext.Current.CancellationToken);
     }
 }
 

@@ -59,12 +59,14 @@ internal static class OwnDaemon
 public sealed class DaemonCrashTests
 {
     [Fact]
-    public async Task Containers_survive_a_killed_daemon_and_are_adopted_by_the_next()
+    public async Task ContainersSurviveAKilledDaemonAndAreAdoptedByTheNext()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("survivor");
         var pid = await daemon.RunSignalledContainerAsync(name);
-        var id = (await daemon.InspectAsync(name)).GetProperty("Id").GetString()!;
+        var inspected = await daemon.InspectAsync(name);
+        var id = inspected.GetProperty("Id").GetString()!;
+        var logPath = inspected.GetProperty("LogPath").GetString()!;
         var exited = DaemonFixture.UniqueName("exited");
         Assert.Equal(6, (await daemon.Berth("run", "--name", exited, "busybox", "sh", "-c", "exit 6")).ExitCode);
 
@@ -74,7 +76,9 @@ public sealed class DaemonCrashTests
         Assert.True(OwnDaemon.ProcessExists(pid), "the container died with berthd");
         Assert.StartsWith("sh -c trap ", OwnDaemon.Cmdline(pid));
         Assert.Equal(0, Interop.Kill(pid, 10)); // SIGUSR1 → "usr1-1" in the log
-        await Task.Delay(300); // let the trap run before berthd is back (not asserted on)
+        // The trap has run once its line is in the json-file log, which the shim writes without berthd.
+        Assert.True(await DaemonExtensions.EventuallyAsync(() => Task.FromResult(File.ReadAllText(logPath).Contains("usr1-1"))),
+            "the shim did not log the trap's line while berthd was down: " + File.ReadAllText(logPath));
         Assert.True(OwnDaemon.ProcessExists(pid));
 
         await daemon.StartAsync();
@@ -114,7 +118,7 @@ public sealed class DaemonCrashTests
     }
 
     [Fact]
-    public async Task A_container_that_exits_while_berthd_is_down_is_recorded_as_exited()
+    public async Task AContainerThatExitsWhileBerthdIsDownIsRecordedAsExited()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("exits-alone");
@@ -137,7 +141,7 @@ public sealed class DaemonCrashTests
 public sealed class DaemonCrashAutoRemoveTests
 {
     [Fact]
-    public async Task An_auto_remove_container_that_exited_while_berthd_was_down_is_removed()
+    public async Task AnAutoRemoveContainerThatExitedWhileBerthdWasDownIsRemoved()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("autorm-crash");
@@ -156,7 +160,7 @@ public sealed class DaemonCrashAutoRemoveTests
     }
 
     [Fact]
-    public async Task An_adopted_auto_remove_container_is_removed_when_it_stops()
+    public async Task AnAdoptedAutoRemoveContainerIsRemovedWhenItStops()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("autorm-adopted");
@@ -179,7 +183,7 @@ public sealed class DaemonCrashAutoRemoveTests
 public sealed class DaemonShutdownTests
 {
     [Fact]
-    public async Task Sigterm_leaves_containers_running_for_the_next_berthd()
+    public async Task SigtermLeavesContainersRunningForTheNextBerthd()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         var name = DaemonFixture.UniqueName("stays");
@@ -207,7 +211,7 @@ public sealed class DaemonShutdownTests
 public sealed class DataRootLockTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
     [Fact]
-    public async Task A_second_berthd_on_the_same_data_root_refuses_to_start()
+    public async Task ASecondBerthdOnTheSameDataRootRefusesToStart()
     {
         var daemon = fixture.Daemon;
         var otherExec = Path.Combine(daemon.Root, "exec2");
@@ -225,7 +229,7 @@ public sealed class DataRootLockTests(DaemonFixture fixture) : IClassFixture<Dae
     }
 
     [Fact]
-    public async Task The_refusal_names_the_owning_pid()
+    public async Task TheRefusalNamesTheOwningPid()
     {
         var daemon = fixture.Daemon;
         var otherExec = Path.Combine(daemon.Root, "exec3");

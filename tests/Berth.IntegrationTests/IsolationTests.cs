@@ -31,7 +31,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
-    public async Task Ps_sees_only_the_containers_processes_with_the_command_as_pid_1()
+    public async Task PsSeesOnlyTheContainersProcessesWithTheCommandAsPid1()
     {
         // Another container running at the same time must stay invisible.
         var neighbour = Name("neighbour");
@@ -55,7 +55,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Hostname_is_the_short_id_and_in_HOSTNAME()
+    public async Task HostnameIsTheShortIdAndInHOSTNAME()
     {
         var name = Name("hostname");
         var output = Lines(await Ok("run", "--name", name, "busybox", "sh", "-c", "hostname; echo $HOSTNAME; cat /etc/hostname"));
@@ -68,7 +68,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Hostname_flag_sets_hostname_and_HOSTNAME()
+    public async Task HostnameFlagSetsHostnameAndHOSTNAME()
     {
         var name = Name("named-host");
         var output = Lines(await Ok("run", "--name", name, "--hostname", "box.example", "busybox", "sh", "-c", "hostname; echo $HOSTNAME"));
@@ -78,7 +78,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Network_namespace_has_only_loopback()
+    public async Task NetworkNamespaceHasOnlyLoopback()
     {
         var links = Lines(await Ok("run", "--rm", "busybox", "ip", "-o", "link"));
         var names = links.Select(l => l.Split(':')[1].Trim()).ToList();
@@ -88,7 +88,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Writes_stay_in_the_containers_own_layer()
+    public async Task WritesStayInTheContainersOwnLayer()
     {
         var writer = Name("writer");
         // The writer keeps running while another container of the same image looks for its file.
@@ -119,7 +119,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task A_restarted_container_keeps_its_own_changes()
+    public async Task ARestartedContainerKeepsItsOwnChanges()
     {
         var name = Name("keeps");
         await Ok("run", "--name", name, "busybox", "sh", "-c", "echo kept >> /root/state; cat /root/state");
@@ -131,7 +131,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Workdir_is_created()
+    public async Task WorkdirIsCreated()
     {
         var output = Lines(await Ok("run", "--rm", "-w", "/new/dir/deeper", "busybox", "sh", "-c", "pwd; test -d /new/dir/deeper && echo dir"));
         Assert.Equal(["/new/dir/deeper", "dir"], output);
@@ -145,7 +145,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     [InlineData("65534", "65534 65534 /nonexistent")]
     [InlineData("1:65534", "1 65534 /usr/sbin")]
     [InlineData("4242", "4242 0 /")]
-    public async Task User_sets_uid_gid_and_HOME_from_passwd(string? user, string expected)
+    public async Task UserSetsUidGidAndHOMEFromPasswd(string? user, string expected)
     {
         var args = new List<string> { "run", "--rm" };
         if (user is not null) args.AddRange(["-u", user]);
@@ -154,10 +154,10 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Env_and_env_file_set_the_environment()
+    public async Task EnvAndEnvFileSetTheEnvironment()
     {
         var file = Path.Combine(Daemon.Root, Name("env") + ".list");
-        await File.WriteAllTextAsync(file, "# a comment\nFROM_FILE=one\nSPACED=two words\nOVERRIDDEN=file\n\n");
+        await File.WriteAllTextAsync(file, "# a comment\nFROM_FILE=one\nSPACED=two words\nOVERRIDDEN=file\n\n", TestContext.Current.CancellationToken);
         try
         {
             var output = await Ok("run", "--rm", "--env-file", file, "-e", "FOO=bar", "-e", "OVERRIDDEN=flag", "-e", "EMPTY=",
@@ -178,7 +178,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Entrypoint_replaces_the_program()
+    public async Task EntrypointReplacesTheProgram()
     {
         Assert.Equal("hi there\n", await Ok("run", "--rm", "--entrypoint", "echo", "busybox", "hi", "there"));
         var name = Name("entry");
@@ -191,7 +191,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Labels_show_in_inspect_and_filter_ps()
+    public async Task LabelsShowInInspectAndFilterPs()
     {
         var name = Name("labels");
         await Ok("create", "--name", name, "-l", "com.example.team=infra", "-l", "flag", "--label", "empty=", "busybox", "true");
@@ -205,7 +205,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Interactive_pipes_stdin_with_both_clis()
+    public async Task InteractivePipesStdinWithBothClis()
     {
         using (var input = new MemoryStream("hello stdin\nsecond\n"u8.ToArray()))
         {
@@ -229,7 +229,7 @@ public sealed class IsolationTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Docker_cli_gets_the_same_isolation()
+    public async Task DockerCliGetsTheSameIsolation()
     {
         var name = Name("dockeriso");
         var output = Lines(await DockerOk("run", "--name", name, "-u", "nobody", "-w", "/made/here", "-e", "X=y", "busybox",

@@ -22,7 +22,7 @@ public sealed class LogDriverTests(DaemonFixture fixture) : IClassFixture<Daemon
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Max_size_rotates_the_log_and_logs_reads_the_files_that_are_kept(string cli)
+    public async Task MaxSizeRotatesTheLogAndLogsReadsTheFilesThatAreKept(string cli)
     {
         var name = DaemonFixture.UniqueName("rotate");
         // 400 records of ~80 bytes with 2 kB files, 3 kept: the oldest records are gone.
@@ -48,7 +48,7 @@ public sealed class LogDriverTests(DaemonFixture fixture) : IClassFixture<Daemon
     }
 
     [Fact]
-    public async Task Logs_follow_continues_across_a_rotation()
+    public async Task LogsFollowContinuesAcrossARotation()
     {
         var name = DaemonFixture.UniqueName("follow-rotate");
         var shared = Path.Combine(Daemon.Root, "rotate-" + Guid.NewGuid().ToString("N")[..8]);
@@ -57,10 +57,11 @@ public sealed class LogDriverTests(DaemonFixture fixture) : IClassFixture<Daemon
         await Ok("berth", "run", "-d", "--name", name, "-v", $"{shared}:/host", "--log-opt", "max-size=1k", "--log-opt", "max-file=5",
             "busybox", "sh", "-c", "echo first; while [ ! -e /host/go ]; do sleep 0.05; done; i=1; while [ $i -le 60 ]; do echo more-$i; i=$((i+1)); done");
         await Daemon.WaitForLogLineAsync(name, "first");
-        var follow = Daemon.Berth("logs", "-f", name);
-        await Task.Delay(300); // let the follower reach the end of the first file (not asserted on)
-        await File.WriteAllTextAsync(Path.Combine(shared, "go"), "");
-        var result = await follow;
+        await using var follow = Daemon.StartBerth("logs", "-f", name);
+        // Once it has printed the first line, the follower has read the first file to its end.
+        await follow.WaitForStdoutAsync(stdout => stdout.Contains("first\n"));
+        await File.WriteAllTextAsync(Path.Combine(shared, "go"), "", TestContext.Current.CancellationToken);
+        var result = await follow.WaitForExitAsync();
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(["first", .. Enumerable.Range(1, 60).Select(i => $"more-{i}")], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await Ok("berth", "rm", name);
@@ -69,7 +70,7 @@ public sealed class LogDriverTests(DaemonFixture fixture) : IClassFixture<Daemon
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task The_none_driver_keeps_no_log(string cli)
+    public async Task TheNoneDriverKeepsNoLog(string cli)
     {
         var name = DaemonFixture.UniqueName("nolog");
         Assert.Equal("still printed\n", await Ok(cli, "run", "--name", name, "--log-driver", "none", "busybox", "echo", "still printed"));
@@ -85,7 +86,7 @@ public sealed class LogDriverTests(DaemonFixture fixture) : IClassFixture<Daemon
     [InlineData("docker", "--log-opt", "max-file=0", "max-file cannot be less than 1")]
     [InlineData("docker", "--log-opt", "colour=blue", "unknown log opt 'colour' for json-file log driver")]
     [InlineData("berth", "--log-driver", "syslog", "log driver \"syslog\" is not supported by berthd")]
-    public async Task Bad_log_settings_are_refused_at_create(string cli, string flag, string value, string message)
+    public async Task BadLogSettingsAreRefusedAtCreate(string cli, string flag, string value, string message)
     {
         var result = await Cli(cli, "create", flag, value, "busybox", "true");
         Assert.NotEqual(0, result.ExitCode);

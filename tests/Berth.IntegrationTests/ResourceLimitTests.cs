@@ -27,7 +27,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Memory_limit_and_reservation_are_the_containers_cgroup_settings(string cli)
+    public async Task MemoryLimitAndReservationAreTheContainersCgroupSettings(string cli)
     {
         var limit = await RunAndRead(cli, ["-m", "24m"], "/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max");
         Assert.Equal((24 * 1024 * 1024).ToString(), limit.Trim());
@@ -38,7 +38,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Pids_limit_is_the_containers_cgroup_limit(string cli)
+    public async Task PidsLimitIsTheContainersCgroupLimit(string cli)
     {
         var value = await RunAndRead(cli, ["--pids-limit", "17"], "/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max");
         Assert.Equal("17", value.Trim());
@@ -47,7 +47,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Cpus_become_a_cfs_quota_of_a_100ms_period(string cli)
+    public async Task CpusBecomeACfsQuotaOfA100msPeriod(string cli)
     {
         var value = await RunAndRead(cli, ["--cpus", "0.5"], "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu.max");
         Assert.Contains(value.Trim(), new[] { "50000", "50000 100000" });
@@ -56,7 +56,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Ulimits_and_oom_score_adj_reach_the_process(string cli)
+    public async Task UlimitsAndOomScoreAdjReachTheProcess(string cli)
     {
         var output = await Ok(cli, "run", "--rm", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=300", "--oom-score-adj", "500",
             "busybox", "sh", "-c", "ulimit -Sn; ulimit -Hn; ulimit -u; cat /proc/self/oom_score_adj");
@@ -66,7 +66,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Dns_search_and_options_replace_the_hosts_in_resolv_conf(string cli)
+    public async Task DnsSearchAndOptionsReplaceTheHostsInResolvConf(string cli)
     {
         var output = await Ok(cli, "run", "--rm", "--dns", "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:3",
             "busybox", "cat", "/etc/resolv.conf");
@@ -80,7 +80,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     [Theory]
     [InlineData("berth")]
     [InlineData("docker")]
-    public async Task Out_of_range_limits_are_refused_with_dockers_words(string cli)
+    public async Task OutOfRangeLimitsAreRefusedWithDockersWords(string cli)
     {
         var oom = cli == "docker"
             ? await Daemon.Docker("run", "--rm", "--oom-score-adj", "1001", "busybox", "true")
@@ -95,7 +95,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     }
 
     [Fact]
-    public async Task Systempaths_unconfined_leaves_proc_unmasked()
+    public async Task SystempathsUnconfinedLeavesProcUnmasked()
     {
         // /proc/keys exists on every kernel with keys support (kcore and sched_debug may be absent).
         const string probe = "[ -c /proc/keys ] && echo masked || echo visible";
@@ -104,7 +104,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     }
 
     [Fact]
-    public async Task Capabilities_are_dockers_defaults_changed_by_cap_add_and_cap_drop()
+    public async Task CapabilitiesAreDockersDefaultsChangedByCapAddAndCapDrop()
     {
         static async Task<ulong> Effective(Task<string> status)
         {
@@ -122,7 +122,7 @@ public sealed class ResourceLimitTests(DaemonFixture fixture) : IClassFixture<Da
     }
 
     [Fact]
-    public async Task A_container_killed_by_the_oom_killer_exits_137_with_OOMKilled()
+    public async Task AContainerKilledByTheOomKillerExits137WithOOMKilled()
     {
         var name = DaemonFixture.UniqueName("oom");
         // tail keeps the whole of an endless line in memory: the 16 MiB limit (no swap) stops it.

@@ -8,7 +8,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     private BerthDaemon Daemon => fixture.Daemon;
 
     [Fact]
-    public async Task Run_rm_prints_the_containers_output()
+    public async Task RunRmPrintsTheContainersOutput()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "echo", "hello from berth");
         Assert.Equal(0, result.ExitCode);
@@ -28,7 +28,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
-    public async Task Run_of_a_missing_command_exits_127()
+    public async Task RunOfAMissingCommandExits127()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "no-such-command");
         Assert.Equal(127, result.ExitCode);
@@ -36,7 +36,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
-    public async Task A_container_that_cannot_start_stays_created_with_the_error_and_starts_nothing()
+    public async Task AContainerThatCannotStartStaysCreatedWithTheErrorAndStartsNothing()
     {
         var name = DaemonFixture.UniqueName("nostart");
         Assert.Equal(0, (await Daemon.Berth("create", "--name", name, "busybox", "no-such-command")).ExitCode);
@@ -54,7 +54,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
-    public async Task A_container_starts_again_after_its_image_is_force_removed()
+    public async Task AContainerStartsAgainAfterItsImageIsForceRemoved()
     {
         // docker rmi -f deletes an image that only stopped containers use; they keep its layers
         // and start as before (berthd answered 404 No such image).
@@ -73,21 +73,21 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
-    public async Task Run_of_a_non_executable_file_exits_126()
+    public async Task RunOfANonExecutableFileExits126()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "/etc/passwd");
         Assert.Equal(126, result.ExitCode);
     }
 
     [Fact]
-    public async Task Run_of_a_missing_image_exits_125()
+    public async Task RunOfAMissingImageExits125()
     {
         var result = await Daemon.Berth("run", "--rm", "no-such-image-" + Guid.NewGuid().ToString("N")[..6]);
         Assert.Equal(125, result.ExitCode);
     }
 
     [Fact]
-    public async Task Run_with_stdin_pipes_it_to_the_container()
+    public async Task RunWithStdinPipesItToTheContainer()
     {
         using var input = new MemoryStream("line one\nline two\n"u8.ToArray());
         var result = await Daemon.BerthWithInput(input, "run", "--rm", "-i", "busybox", "wc", "-l");
@@ -96,7 +96,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     }
 
     [Fact]
-    public async Task Stderr_and_stdout_arrive_on_their_own_streams()
+    public async Task StderrAndStdoutArriveOnTheirOwnStreams()
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2");
         Assert.Equal("out\n", result.Stdout);

@@ -33,7 +33,7 @@ public sealed class ApplyTests : IDisposable
                 xattrs: new() { ["user.note"] = "hello" })));
 
         var path = Path.Combine(layer.DiffPath, "bin/su");
-        Assert.Equal("root!", await System.IO.File.ReadAllTextAsync(path));
+        Assert.Equal("root!", await System.IO.File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         var stat = LStat(path);
         Assert.Equal(0b100_111_101_101u, stat.Mode & 0xFFFu); // setuid survives the chown
         Assert.Equal(1000u, stat.Uid);
@@ -92,7 +92,7 @@ public sealed class ApplyTests : IDisposable
             Dir("a/", mode: 0b111_000_000, uid: 5, mtime: dirTime),
             File("a/later", "written after the dir entry")));
 
-        Assert.Equal("deep", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "a/b/c/file")));
+        Assert.Equal("deep", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "a/b/c/file"), TestContext.Current.CancellationToken));
         var a = LStat(Path.Combine(layer.DiffPath, "a"));
         Assert.Equal(0b111_000_000u, a.Mode & 0xFFFu);
         Assert.Equal(5u, a.Uid);
@@ -107,8 +107,8 @@ public sealed class ApplyTests : IDisposable
             Dir("y/"), File("y/inner", "gone"), File("y", "file now"),
             File("z", "file"), Dir("z/")));
 
-        Assert.Equal("two", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "x")));
-        Assert.Equal("file now", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "y")));
+        Assert.Equal("two", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "x"), TestContext.Current.CancellationToken));
+        Assert.Equal("file now", await System.IO.File.ReadAllTextAsync(Path.Combine(layer.DiffPath, "y"), TestContext.Current.CancellationToken));
         Assert.True(Directory.Exists(Path.Combine(layer.DiffPath, "z")));
     }
 
@@ -124,8 +124,8 @@ public sealed class ApplyTests : IDisposable
         var plain = await Apply(padded);
         Assert.Equal(expected, plain.DiffId);
         Assert.Equal(expected, plain.ChainId);
-        Assert.Equal(expected, (await new LayerStore(_temp.Sub("gz")).ApplyAsync(null, new MemoryStream(Gzip(padded)), null, default)).DiffId);
-        Assert.Equal(expected, (await new LayerStore(_temp.Sub("zst")).ApplyAsync(null, new MemoryStream(Zstd(padded)), null, default)).DiffId);
+        Assert.Equal(expected, (await new LayerStore(_temp.Sub("gz")).ApplyAsync(null, new MemoryStream(Gzip(padded)), null, TestContext.Current.CancellationToken)).DiffId);
+        Assert.Equal(expected, (await new LayerStore(_temp.Sub("zst")).ApplyAsync(null, new MemoryStream(Zstd(padded)), null, TestContext.Current.CancellationToken)).DiffId);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(padded)), plain.DiffId.Hex);
     }
 
@@ -136,21 +136,21 @@ public sealed class ApplyTests : IDisposable
         var source = _temp.Sub("src");
         var longDir = Path.Combine(source, new string('d', 120), new string('e', 120));
         Directory.CreateDirectory(longDir);
-        await System.IO.File.WriteAllTextAsync(Path.Combine(longDir, "file"), "long");
+        await System.IO.File.WriteAllTextAsync(Path.Combine(longDir, "file"), "long", TestContext.Current.CancellationToken);
         Assert.Equal(0, Libc.Chmod(Path.Combine(longDir, "file"), 0b101_000_000));
         var archive = Path.Combine(_temp.Path, "gnu.tar");
         foreach (var format in new[] { "gnu", "posix" })
         {
             using (var tar = System.Diagnostics.Process.Start("tar", ["--format=" + format, "-C", source, "-cf", archive, "."]))
             {
-                await tar.WaitForExitAsync();
+                await tar.WaitForExitAsync(TestContext.Current.CancellationToken);
                 Assert.Equal(0, tar.ExitCode);
             }
-            var bytes = await System.IO.File.ReadAllBytesAsync(archive);
-            var layer = await new LayerStore(_temp.Sub(format)).ApplyAsync(null, new MemoryStream(bytes), null, default);
+            var bytes = await System.IO.File.ReadAllBytesAsync(archive, TestContext.Current.CancellationToken);
+            var layer = await new LayerStore(_temp.Sub(format)).ApplyAsync(null, new MemoryStream(bytes), null, TestContext.Current.CancellationToken);
             Assert.Equal(Digest.Compute(bytes), layer.DiffId);
             var file = Path.Combine(layer.DiffPath, new string('d', 120), new string('e', 120), "file");
-            Assert.Equal("long", await System.IO.File.ReadAllTextAsync(file));
+            Assert.Equal("long", await System.IO.File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
             Assert.Equal(0b101_000_000u, LStat(file).Mode & 0xFFFu);
         }
     }
@@ -196,7 +196,7 @@ public sealed class ApplyTests : IDisposable
 
         var layer = await Apply(tar, expected: Digest.Compute(tar));
         // Already present: the stream is not even read.
-        Assert.Equal(layer, await _store.ApplyAsync(null, new MemoryStream([1, 2, 3]), layer.DiffId, default));
+        Assert.Equal(layer, await _store.ApplyAsync(null, new MemoryStream([1, 2, 3]), layer.DiffId, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -235,11 +235,11 @@ public sealed class ApplyTests : IDisposable
     {
         var bottom = await Apply(Build(File("a", "0")));
         var top = await Apply(Build(File("b", "1")), bottom);
-        await _store.DeleteAsync(top.ChainId, default);
+        await _store.DeleteAsync(top.ChainId, TestContext.Current.CancellationToken);
         Assert.Null(_store.Get(top.ChainId));
         Assert.False(Directory.Exists(Path.Combine(_root, top.ChainId.Hex)));
         Assert.NotNull(_store.Get(bottom.ChainId));
-        await _store.DeleteAsync(top.ChainId, default); // already gone: fine
+        await _store.DeleteAsync(top.ChainId, TestContext.Current.CancellationToken); // already gone: fine
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "tmp")));
     }
 

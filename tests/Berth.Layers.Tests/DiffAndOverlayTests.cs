@@ -73,7 +73,7 @@ public sealed class DiffAndOverlayTests : IDisposable
     public async Task WriteDiffRoundTripsAnAppliedLayer()
     {
         var original = Build(RichLayer());
-        var layer = await _store.ApplyAsync(null, new MemoryStream(original), null, default);
+        var layer = await _store.ApplyAsync(null, new MemoryStream(original), null, TestContext.Current.CancellationToken);
 
         // A layer's diff dir is in overlay form, exactly like a container's upper dir.
         var diff = await Diff(layer.DiffPath);
@@ -91,7 +91,7 @@ public sealed class DiffAndOverlayTests : IDisposable
         Assert.True(names.IndexOf("etc/conf") < names.IndexOf("etc/hard"));
 
         // Re-applying the written diff gives a layer that writes the same diff again.
-        var reapplied = await new LayerStore(_temp.Sub("again")).ApplyAsync(null, new MemoryStream(diff), null, default);
+        var reapplied = await new LayerStore(_temp.Sub("again")).ApplyAsync(null, new MemoryStream(diff), null, TestContext.Current.CancellationToken);
         Assert.Equal(diff, await Diff(reapplied.DiffPath));
     }
 
@@ -99,9 +99,9 @@ public sealed class DiffAndOverlayTests : IDisposable
     public async Task OverlayMountShowsMergedViewWithWhiteoutsAndUpperChanges()
     {
         var bottom = await _store.ApplyAsync(null, new MemoryStream(Build(
-            File("a", "from bottom"), File("b", "kept"), File("d/x", "hidden by opaque"), File("del", "deleted in upper"))), null, default);
+            File("a", "from bottom"), File("b", "kept"), File("d/x", "hidden by opaque"), File("del", "deleted in upper"))), null, TestContext.Current.CancellationToken);
         var top = await _store.ApplyAsync(bottom, new MemoryStream(Build(
-            Whiteout(".wh.a"), File("c", "from top"), Dir("d/"), Whiteout("d/.wh..wh..opq"), File("d/y", "only this"))), null, default);
+            Whiteout(".wh.a"), File("c", "from top"), Dir("d/"), Whiteout("d/.wh..wh..opq"), File("d/y", "only this"))), null, TestContext.Current.CancellationToken);
 
         var upper = _temp.Sub("upper");
         var work = _temp.Sub("work");
@@ -110,12 +110,12 @@ public sealed class DiffAndOverlayTests : IDisposable
         try
         {
             Assert.False(System.IO.File.Exists(Path.Combine(merged, "a")));
-            Assert.Equal("kept", await System.IO.File.ReadAllTextAsync(Path.Combine(merged, "b")));
-            Assert.Equal("from top", await System.IO.File.ReadAllTextAsync(Path.Combine(merged, "c")));
+            Assert.Equal("kept", await System.IO.File.ReadAllTextAsync(Path.Combine(merged, "b"), TestContext.Current.CancellationToken));
+            Assert.Equal("from top", await System.IO.File.ReadAllTextAsync(Path.Combine(merged, "c"), TestContext.Current.CancellationToken));
             Assert.Equal(["y"], Directory.GetFileSystemEntries(Path.Combine(merged, "d")).Select(Path.GetFileName));
 
             System.IO.File.Delete(Path.Combine(merged, "del"));
-            await System.IO.File.WriteAllTextAsync(Path.Combine(merged, "new"), "container wrote this");
+            await System.IO.File.WriteAllTextAsync(Path.Combine(merged, "new"), "container wrote this", TestContext.Current.CancellationToken);
         }
         finally
         {
@@ -136,7 +136,7 @@ public sealed class DiffAndOverlayTests : IDisposable
         for (var i = 0; i < 120; i++)
         {
             var dir = _temp.Sub($"lower-{i:D3}-{new string('n', 100)}");
-            await System.IO.File.WriteAllTextAsync(Path.Combine(dir, $"file{i}"), i.ToString());
+            await System.IO.File.WriteAllTextAsync(Path.Combine(dir, $"file{i}"), i.ToString(), TestContext.Current.CancellationToken);
             lowers.Add(dir);
         }
         Assert.True(string.Join(":", lowers).Length > OverlayMount.MaxOptionsLength);

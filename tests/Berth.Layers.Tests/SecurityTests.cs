@@ -84,9 +84,9 @@ public sealed class SecurityTests : IDisposable
     {
         // A symlink pointing outside is fine as data; metadata calls must not touch its target.
         var victim = Path.Combine(_outside, "victim");
-        await System.IO.File.WriteAllTextAsync(victim, "untouched");
+        await System.IO.File.WriteAllTextAsync(victim, "untouched", TestContext.Current.CancellationToken);
         var before = Tars.LStat(victim);
-        var layer = await _store.ApplyAsync(null, new MemoryStream(Build(Symlink("link", victim, uid: 4242))), null, default);
+        var layer = await _store.ApplyAsync(null, new MemoryStream(Build(Symlink("link", victim, uid: 4242))), null, TestContext.Current.CancellationToken);
         var after = Tars.LStat(victim);
         Assert.Equal((before.Uid, before.Mode, before.MTime.Seconds), (after.Uid, after.Mode, after.MTime.Seconds));
         Assert.Equal(4242u, Tars.LStat(Path.Combine(layer.DiffPath, "link")).Uid);
@@ -96,7 +96,7 @@ public sealed class SecurityTests : IDisposable
     public async Task OverlayXattrsFromTheArchiveAreIgnored()
     {
         var layer = await _store.ApplyAsync(null, new MemoryStream(Build(
-            File("f", "x", xattrs: new() { ["trusted.overlay.redirect"] = "/etc" }))), null, default);
+            File("f", "x", xattrs: new() { ["trusted.overlay.redirect"] = "/etc" }))), null, TestContext.Current.CancellationToken);
         Assert.Null(Xattr(Path.Combine(layer.DiffPath, "f"), "trusted.overlay.redirect"));
     }
 }

@@ -12,9 +12,9 @@ public sealed class BaseTests : IClassFixture<RegistryFixture>
     [Fact]
     public async Task V2ReturnsEmptyObjectWithApiVersion()
     {
-        using var response = await _registry.Client.GetAsync("/v2/");
+        using var response = await _registry.Client.GetAsync("/v2/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("{}", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("registry/2.0", Assert.Single(response.Headers.GetValues("Docker-Distribution-API-Version")));
         Assert.NotEqual(0, _registry.Client.BaseAddress!.Port);
     }
@@ -35,8 +35,8 @@ public sealed class BaseTests : IClassFixture<RegistryFixture>
     [InlineData("/v2/-a/blobs/sha256:00")]
     public async Task InvalidNamesAreRefused(string path)
     {
-        using var response = await _registry.Client.GetAsync(path);
+        using var response = await _registry.Client.GetAsync(path, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("\"code\":\"NAME_INVALID\"", await response.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"NAME_INVALID\"", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -19,17 +19,17 @@ public sealed class BlobTests : IClassFixture<RegistryFixture>
     {
         var data = Encoding.UTF8.GetBytes("hello monolithic");
         var digest = RegistryFixture.DigestOf(data);
-        using var post = await Client.PostAsync($"/v2/mono/app/blobs/uploads/?digest={digest}", Bytes(data));
+        using var post = await Client.PostAsync($"/v2/mono/app/blobs/uploads/?digest={digest}", Bytes(data), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, post.StatusCode);
         Assert.Equal($"/v2/mono/app/blobs/{digest}", post.Headers.Location!.OriginalString);
         Assert.Equal(digest, post.Headers.GetValues("Docker-Content-Digest").Single());
 
-        using var get = await Client.GetAsync($"/v2/mono/app/blobs/{digest}");
+        using var get = await Client.GetAsync($"/v2/mono/app/blobs/{digest}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
-        Assert.Equal(data, await get.Content.ReadAsByteArrayAsync());
+        Assert.Equal(data, await get.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         Assert.Equal(digest, get.Headers.GetValues("Docker-Content-Digest").Single());
 
-        using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/mono/app/blobs/{digest}"));
+        using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/mono/app/blobs/{digest}"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal(data.Length, head.Content.Headers.ContentLength);
         Assert.True(File.Exists(Path.Combine(_registry.Root, "repositories", "mono", "app", "_blobs", digest[7..])));
@@ -40,20 +40,20 @@ public sealed class BlobTests : IClassFixture<RegistryFixture>
     {
         var data = Encoding.UTF8.GetBytes("private to one repo");
         var digest = RegistryFixture.DigestOf(data);
-        (await Client.PostAsync($"/v2/owner/blobs/uploads/?digest={digest}", Bytes(data))).EnsureSuccessStatusCode();
-        using var other = await Client.GetAsync($"/v2/other/blobs/{digest}");
+        (await Client.PostAsync($"/v2/owner/blobs/uploads/?digest={digest}", Bytes(data), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        using var other = await Client.GetAsync($"/v2/other/blobs/{digest}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
-        Assert.Contains("\"code\":\"BLOB_UNKNOWN\"", await other.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"BLOB_UNKNOWN\"", await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
-        using var mount = await Client.PostAsync($"/v2/other/blobs/uploads/?mount={digest}&from=owner", null);
+        using var mount = await Client.PostAsync($"/v2/other/blobs/uploads/?mount={digest}&from=owner", null, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, mount.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v2/other/blobs/{digest}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v2/other/blobs/{digest}", TestContext.Current.CancellationToken)).StatusCode);
     }
 
     [Fact]
     public async Task PostThenPutCompletesTheUpload()
     {
-        using var post = await Client.PostAsync("/v2/twostep/blobs/uploads/", null);
+        using var post = await Client.PostAsync("/v2/twostep/blobs/uploads/", null, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
         Assert.Equal("0-0", post.Headers.GetValues("Range").Single());
         var location = post.Headers.Location!.OriginalString;
@@ -63,17 +63,17 @@ public sealed class BlobTests : IClassFixture<RegistryFixture>
 
         var data = Encoding.UTF8.GetBytes("two step body");
         var digest = RegistryFixture.DigestOf(data);
-        using var put = await Client.PutAsync($"{location}?digest={digest}", Bytes(data));
+        using var put = await Client.PutAsync($"{location}?digest={digest}", Bytes(data), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         Assert.Equal(digest, put.Headers.GetValues("Docker-Content-Digest").Single());
         Assert.False(Directory.Exists(Path.Combine(_registry.Root, "uploads", id)));
-        Assert.Equal(data, await Client.GetByteArrayAsync($"/v2/twostep/blobs/{digest}"));
+        Assert.Equal(data, await Client.GetByteArrayAsync($"/v2/twostep/blobs/{digest}", TestContext.Current.CancellationToken));
     }
 
     [Fact]
     public async Task ChunkedPatchChecksContentRange()
     {
-        using var post = await Client.PostAsync("/v2/chunked/blobs/uploads/", null);
+        using var post = await Client.PostAsync("/v2/chunked/blobs/uploads/", null, TestContext.Current.CancellationToken);
         var location = post.Headers.Location!.OriginalString;
         var first = Encoding.UTF8.GetBytes("first-");
         var second = Encoding.UTF8.GetBytes("second");
@@ -91,15 +91,15 @@ public sealed class BlobTests : IClassFixture<RegistryFixture>
         Assert.Equal(HttpStatusCode.Accepted, patch2.StatusCode);
         Assert.Equal("0-11", patch2.Headers.GetValues("Range").Single());
 
-        using var status = await Client.GetAsync(location);
+        using var status = await Client.GetAsync(location, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NoContent, status.StatusCode);
         Assert.Equal("0-11", status.Headers.GetValues("Range").Single());
 
         var all = first.Concat(second).ToArray();
         var digest = RegistryFixture.DigestOf(all);
-        using var put = await Client.PutAsync($"{location}?digest={digest}", null);
+        using var put = await Client.PutAsync($"{location}?digest={digest}", null, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        Assert.Equal(all, await Client.GetByteArrayAsync($"/v2/chunked/blobs/{digest}"));
+        Assert.Equal(all, await Client.GetByteArrayAsync($"/v2/chunked/blobs/{digest}", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -107,30 +107,30 @@ public sealed class BlobTests : IClassFixture<RegistryFixture>
     {
         var data = Encoding.UTF8.GetBytes("the real bytes");
         var wrong = RegistryFixture.DigestOf(Encoding.UTF8.GetBytes("other bytes"));
-        using var mono = await Client.PostAsync($"/v2/bad/blobs/uploads/?digest={wrong}", Bytes(data));
+        using var mono = await Client.PostAsync($"/v2/bad/blobs/uploads/?digest={wrong}", Bytes(data), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, mono.StatusCode);
-        Assert.Contains("\"code\":\"DIGEST_INVALID\"", await mono.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"DIGEST_INVALID\"", await mono.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
-        using var post = await Client.PostAsync("/v2/bad/blobs/uploads/", null);
-        using var put = await Client.PutAsync($"{post.Headers.Location!.OriginalString}?digest={wrong}", Bytes(data));
+        using var post = await Client.PostAsync("/v2/bad/blobs/uploads/", null, TestContext.Current.CancellationToken);
+        using var put = await Client.PutAsync($"{post.Headers.Location!.OriginalString}?digest={wrong}", Bytes(data), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
-        Assert.Contains("\"code\":\"DIGEST_INVALID\"", await put.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"DIGEST_INVALID\"", await put.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         var actual = RegistryFixture.DigestOf(data);
         foreach (var digest in new[] { wrong, actual })
         {
             Assert.False(File.Exists(Path.Combine(_registry.Root, "content", "blobs", "sha256", digest[7..])));
-            Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/v2/bad/blobs/{digest}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/v2/bad/blobs/{digest}", TestContext.Current.CancellationToken)).StatusCode);
         }
     }
 
     [Fact]
     public async Task UnknownUploadIsReported()
     {
-        using var response = await Client.PatchAsync($"/v2/x/blobs/uploads/{Guid.NewGuid()}", Bytes([1]));
+        using var response = await Client.PatchAsync($"/v2/x/blobs/uploads/{Guid.NewGuid()}", Bytes([1]), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("BLOB_UPLOAD_UNKNOWN", await response.Content.ReadAsStringAsync());
-        using var traversal = await Client.PatchAsync("/v2/x/blobs/uploads/..%2F..%2Fetc", Bytes([1]));
+        Assert.Contains("BLOB_UPLOAD_UNKNOWN", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        using var traversal = await Client.PatchAsync("/v2/x/blobs/uploads/..%2F..%2Fetc", Bytes([1]), TestContext.Current.CancellationToken);
         Assert.NotEqual(HttpStatusCode.Accepted, traversal.StatusCode);
     }
 

@@ -73,7 +73,7 @@ public sealed class FuzzTests(DeletingRegistryFixture fixture) : IClassFixture<D
             HttpResponseMessage response;
             try
             {
-                response = await fixture.Client.SendAsync(request);
+                response = await fixture.Client.SendAsync(request, TestContext.Current.CancellationToken);
             }
             catch (HttpRequestException e)
             {
@@ -84,7 +84,7 @@ public sealed class FuzzTests(DeletingRegistryFixture fixture) : IClassFixture<D
             {
                 statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
                 if ((int)response.StatusCode >= 500)
-                    failures.Add($"#{i} {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    failures.Add($"#{i} {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
                 if (response.Headers.Location?.OriginalString is { } location && location.Contains("/blobs/uploads/") && uploads.Count < 50)
                     uploads.Add(location);
             }
@@ -96,13 +96,13 @@ public sealed class FuzzTests(DeletingRegistryFixture fixture) : IClassFixture<D
         Assert.True(statuses.GetValueOrDefault(200) > 50 && statuses.GetValueOrDefault(202) > 10 && statuses.GetValueOrDefault(400) > 50,
             string.Join(", ", statuses));
         Assert.True(failures.Count == 0, $"seed {Seed}:\n" + string.Join("\n", failures.Take(20)));
-        using var ping = await fixture.Client.GetAsync("/v2/");
+        using var ping = await fixture.Client.GetAsync("/v2/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
         Assert.Equal(["root"], Directory.GetFileSystemEntries(fixture.Sandbox).Select(Path.GetFileName));
         Assert.Equal(["content", "repositories", "uploads"], Directory.GetDirectories(fixture.Root).Select(Path.GetFileName).Order());
         // The pushed image is intact unless the fuzzer deleted it by luck; either way it is served whole or not at all.
-        using var manifest = await fixture.Client.GetAsync($"/v2/fuzz/manifests/{set.Manifests[0].Digest}");
-        if (manifest.StatusCode == HttpStatusCode.OK) Assert.Equal(set.Manifests[0].Bytes, await manifest.Content.ReadAsByteArrayAsync());
+        using var manifest = await fixture.Client.GetAsync($"/v2/fuzz/manifests/{set.Manifests[0].Digest}", TestContext.Current.CancellationToken);
+        if (manifest.StatusCode == HttpStatusCode.OK) Assert.Equal(set.Manifests[0].Bytes, await manifest.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     /// <summary>Requests HttpClient will not send: malformed framing and raw bytes, straight over TCP.</summary>

@@ -39,12 +39,12 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
 
         foreach (var reference in new[] { "v1", digest })
         {
-            using var get = await Client.GetAsync($"/v2/img/app/manifests/{reference}");
+            using var get = await Client.GetAsync($"/v2/img/app/manifests/{reference}", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, get.StatusCode);
             Assert.Equal(DockerManifest, get.Content.Headers.ContentType!.MediaType);
-            Assert.Equal(manifest, await get.Content.ReadAsStringAsync());
+            Assert.Equal(manifest, await get.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.Equal(digest, get.Headers.GetValues("Docker-Content-Digest").Single());
-            using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/img/app/manifests/{reference}"));
+            using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/v2/img/app/manifests/{reference}"), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, head.StatusCode);
             Assert.Equal(manifest.Length, head.Content.Headers.ContentLength);
         }
@@ -59,18 +59,18 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
         var foreign = await PushBlobAsync("elsewhere", "foreign layer");
         using var missing = await PutAsync("/v2/refuse/manifests/v1", Manifest(config, foreign), DockerManifest);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.Contains("\"code\":\"MANIFEST_BLOB_UNKNOWN\"", await missing.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"MANIFEST_BLOB_UNKNOWN\"", await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         using var bad = await PutAsync("/v2/refuse/manifests/v1", "{not json", OciManifest);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("\"code\":\"MANIFEST_INVALID\"", await bad.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"MANIFEST_INVALID\"", await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         using var wrongDigest = await PutAsync($"/v2/refuse/manifests/{foreign}", "{}", OciManifest);
         Assert.Equal(HttpStatusCode.BadRequest, wrongDigest.StatusCode);
 
-        using var unknown = await Client.GetAsync("/v2/refuse/manifests/v1");
+        using var unknown = await Client.GetAsync("/v2/refuse/manifests/v1", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Contains("\"code\":\"MANIFEST_UNKNOWN\"", await unknown.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"MANIFEST_UNKNOWN\"", await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -80,17 +80,17 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
         foreach (var tag in new[] { "c", "a", "d", "b" })
             (await PutAsync($"/v2/paged/manifests/{tag}", manifest, DockerManifest)).EnsureSuccessStatusCode();
 
-        Assert.Equal("""{"name":"paged","tags":["a","b","c","d"]}""", await Client.GetStringAsync("/v2/paged/tags/list"));
-        using var first = await Client.GetAsync("/v2/paged/tags/list?n=2");
-        Assert.Equal("""{"name":"paged","tags":["a","b"]}""", await first.Content.ReadAsStringAsync());
+        Assert.Equal("""{"name":"paged","tags":["a","b","c","d"]}""", await Client.GetStringAsync("/v2/paged/tags/list", TestContext.Current.CancellationToken));
+        using var first = await Client.GetAsync("/v2/paged/tags/list?n=2", TestContext.Current.CancellationToken);
+        Assert.Equal("""{"name":"paged","tags":["a","b"]}""", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("""</v2/paged/tags/list?n=2&last=b>; rel="next" """.TrimEnd(), first.Headers.GetValues("Link").Single());
-        using var second = await Client.GetAsync("/v2/paged/tags/list?n=2&last=b");
-        Assert.Equal("""{"name":"paged","tags":["c","d"]}""", await second.Content.ReadAsStringAsync());
+        using var second = await Client.GetAsync("/v2/paged/tags/list?n=2&last=b", TestContext.Current.CancellationToken);
+        Assert.Equal("""{"name":"paged","tags":["c","d"]}""", await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.False(second.Headers.Contains("Link"));
 
-        using var unknown = await Client.GetAsync("/v2/nosuchrepo/tags/list");
+        using var unknown = await Client.GetAsync("/v2/nosuchrepo/tags/list", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Contains("NAME_UNKNOWN", await unknown.Content.ReadAsStringAsync());
+        Assert.Contains("NAME_UNKNOWN", await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -98,10 +98,10 @@ public sealed class ManifestTests : IClassFixture<RegistryFixture>
     {
         await PushBlobAsync("cat/one", "x");
         await PushBlobAsync("cat/two", "y");
-        var catalog = await Client.GetStringAsync("/v2/_catalog");
+        var catalog = await Client.GetStringAsync("/v2/_catalog", TestContext.Current.CancellationToken);
         Assert.Contains("\"cat/one\"", catalog);
         Assert.Contains("\"cat/two\"", catalog);
-        using var page = await Client.GetAsync("/v2/_catalog?n=1");
+        using var page = await Client.GetAsync("/v2/_catalog?n=1", TestContext.Current.CancellationToken);
         Assert.StartsWith("</v2/_catalog?n=1&last=", page.Headers.GetValues("Link").Single());
     }
 }

@@ -45,7 +45,7 @@ public sealed class ManifestValidationTests(RegistryFixture fixture) : IClassFix
         await _oci.PushBlobAsync("valid/layers", set.Blobs[0]); // config only
         using var response = await _oci.PutManifestAsync("valid/layers", "latest", set.Manifests[0].Bytes);
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, "MANIFEST_BLOB_UNKNOWN");
-        Assert.Contains(TestData.Digest(set.Blobs[1]), await response.Content.ReadAsStringAsync());
+        Assert.Contains(TestData.Digest(set.Blobs[1]), await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -147,7 +147,7 @@ public sealed class ManifestValidationTests(RegistryFixture fixture) : IClassFix
             Assert.Equal(OciClient.DockerManifestList, response.Content.Headers.ContentType!.MediaType);
             Assert.Equal(list.Digest, OciClient.Header(response, "Docker-Content-Digest"));
             Assert.Equal($"\"{list.Digest}\"", response.Headers.ETag!.Tag);
-            Assert.Equal(list.Bytes, await response.Content.ReadAsByteArrayAsync());
+            Assert.Equal(list.Bytes, await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         }
         using var notModified = await _oci.GetAsync("/v2/valid/accept/manifests/latest", ("If-None-Match", $"\"{list.Digest}\""));
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);

@@ -26,14 +26,14 @@ public class RegistryFixture : IAsyncLifetime
     /// <summary>Extra flags for <c>berth-registry serve</c>.</summary>
     protected virtual string[] ExtraArgs => [];
 
-    public virtual async Task InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var options = RegistryCommand.Parse(["serve", "--addr", "127.0.0.1:0", "--root", Root, .. ExtraArgs]);
         _host = await RegistryHost.StartAsync(options, CancellationToken.None);
         Client = new HttpClient { BaseAddress = _host.BaseAddress };
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         if (_host is not null) await _host.DisposeAsync();

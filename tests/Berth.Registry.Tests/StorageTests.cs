@@ -40,9 +40,9 @@ public sealed class StorageTests(RegistryFixture fixture) : IClassFixture<Regist
             Assert.Equal((byte)'l', (byte)reader.ReadByte());
 
         await using (var writer = await driver.OpenAppendAsync("a/c", none))
-            await writer.WriteAsync("xy"u8.ToArray());
+            await writer.WriteAsync("xy"u8.ToArray(), TestContext.Current.CancellationToken);
         await using (var writer = await driver.OpenAppendAsync("a/c", none))
-            await writer.WriteAsync("z"u8.ToArray());
+            await writer.WriteAsync("z"u8.ToArray(), TestContext.Current.CancellationToken);
         Assert.Equal("xyz"u8.ToArray(), await driver.GetContentAsync("a/c", none));
         Assert.Equal(["b", "c"], (await driver.ListAsync("a", none)).Order());
 
@@ -75,7 +75,7 @@ public sealed class StorageTests(RegistryFixture fixture) : IClassFixture<Regist
         for (var i = 0; i < 20; i++) await driver.PutContentAsync("dir/file", BitConverter.GetBytes(i), CancellationToken.None);
         Assert.Equal(["file"], Directory.GetFiles(Path.Combine(_scratch, "dir")).Select(Path.GetFileName));
         // A temp file left by a crash mid-write is invisible.
-        await File.WriteAllTextAsync(Path.Combine(_scratch, "dir", ".tmp-crashed"), "half");
+        await File.WriteAllTextAsync(Path.Combine(_scratch, "dir", ".tmp-crashed"), "half", TestContext.Current.CancellationToken);
         Assert.Equal(["file"], await driver.ListAsync("dir", CancellationToken.None));
     }
 
@@ -87,20 +87,20 @@ public sealed class StorageTests(RegistryFixture fixture) : IClassFixture<Regist
         // What a crash leaves: an upload directory with half the data, and a temp file beside the blob's final name.
         var stale = Path.Combine(fixture.Root, "uploads", Guid.NewGuid().ToString("D"));
         Directory.CreateDirectory(stale);
-        await File.WriteAllTextAsync(Path.Combine(stale, "repository"), "crash/repo");
-        await File.WriteAllBytesAsync(Path.Combine(stale, "data"), blob[..2000]);
+        await File.WriteAllTextAsync(Path.Combine(stale, "repository"), "crash/repo", TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(stale, "data"), blob[..2000], TestContext.Current.CancellationToken);
         var blobDir = Path.Combine(fixture.Root, "content", "blobs", "sha256");
         Directory.CreateDirectory(blobDir);
-        await File.WriteAllBytesAsync(Path.Combine(blobDir, ".tmp-" + Guid.NewGuid().ToString("N")), blob[..100]);
+        await File.WriteAllBytesAsync(Path.Combine(blobDir, ".tmp-" + Guid.NewGuid().ToString("N")), blob[..100], TestContext.Current.CancellationToken);
 
         using (var head = await _oci.HeadAsync($"/v2/crash/repo/blobs/{digest}")) Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
-        using (var catalog = await _oci.GetAsync("/v2/_catalog")) Assert.DoesNotContain("crash/repo", await catalog.Content.ReadAsStringAsync());
+        using (var catalog = await _oci.GetAsync("/v2/_catalog")) Assert.DoesNotContain("crash/repo", await catalog.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         // The stale upload can even be resumed: its status says how far it got.
         var location = $"/v2/crash/repo/blobs/uploads/{Path.GetFileName(stale)}";
         using (var status = await _oci.GetAsync(location)) Assert.Equal("0-1999", OciClient.Header(status, "Range"));
         Assert.Equal(digest, await _oci.PushBlobAsync("crash/repo", blob));
-        Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/crash/repo/blobs/{digest}"));
+        Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/crash/repo/blobs/{digest}", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -114,8 +114,8 @@ public sealed class StorageTests(RegistryFixture fixture) : IClassFixture<Regist
             return response.StatusCode;
         });
         Assert.All(await Task.WhenAll(pushes), status => Assert.Equal(HttpStatusCode.Created, status));
-        for (var i = 0; i < 3; i++) Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/race/r{i}/blobs/{digest}"));
-        Assert.Equal(blob, await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "content", "blobs", "sha256", digest[7..])));
+        for (var i = 0; i < 3; i++) Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/race/r{i}/blobs/{digest}", TestContext.Current.CancellationToken));
+        Assert.Equal(blob, await File.ReadAllBytesAsync(Path.Combine(fixture.Root, "content", "blobs", "sha256", digest[7..]), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class StorageTests(RegistryFixture fixture) : IClassFixture<Regist
             var request = new HttpRequestMessage(HttpMethod.Patch, OciClient.Location(post)) { Content = new StreamContent(new MemoryStream(blob[..1000])) };
             request.Content.Headers.TryAddWithoutValidation("Content-Range", "0-1999");
             request.Headers.TransferEncodingChunked = true;
-            using var patch = await fixture.Client.SendAsync(request);
+            using var patch = await fixture.Client.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
             Assert.Equal("BLOB_UPLOAD_INVALID", await OciClient.ErrorCodeAsync(patch));
             using var status = await _oci.GetAsync(OciClient.Location(post));

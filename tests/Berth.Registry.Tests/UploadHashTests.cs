@@ -31,7 +31,7 @@ public sealed class UploadHashTests : IDisposable
         await store.Uploads.AppendAsync("hash/a", id, new MemoryStream(data[..100_000]), new ContentRange(0, 99_999), 100_000, None);
         await store.Uploads.AppendAsync("hash/a", id, new MemoryStream(data[100_000..]), null, null, None);
         Assert.Equal(DigestOf(data), await store.CommitUploadAsync("hash/a", id, DigestOf(data), None));
-        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, "content", "blobs", "sha256", DigestOf(data).Hex)));
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, "content", "blobs", "sha256", DigestOf(data).Hex), TestContext.Current.CancellationToken));
 
         var other = await store.Uploads.StartAsync("hash/a", None);
         await store.Uploads.AppendAsync("hash/a", other, new MemoryStream(data), null, null, None);

@@ -58,7 +58,7 @@ public static class DaemonHost
                 return 1;
             }
 
-            Directory.CreateDirectory(options.ExecRoot);
+            RootDirectories.Prepare(new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath));
             if (options.PidFile is { } pidFile)
                 await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n", cancellationToken);
             try
@@ -85,7 +85,7 @@ public static class DaemonHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null; // image loads and imports are large
+            kestrel.Limits.MaxRequestBodySize = null; // archives stream unbounded; RequestBodyLimit caps JSON bodies
             foreach (var socket in sockets)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
@@ -96,10 +96,11 @@ public static class DaemonHost
         AddEngine(builder.Services, new EngineOptions(options.DataRoot, options.ExecRoot, runtime, options.ShimPath) { CgroupParent = options.CgroupParent }, registries);
 
         await using var app = builder.Build();
-        var trimmer = new IdleMemoryTrimmer(TimeSpan.FromSeconds(2));
+        var trimmer = new IdleMemoryTrimmer(TimeSpan.FromSeconds(2), logger: app.Services.GetRequiredService<ILogger<IdleMemoryTrimmer>>());
         app.Use(trimmer.Middleware);
         app.Use(ErrorMiddleware.Middleware);
         app.Use(ApiVersion.Middleware);
+        app.Use(RequestBodyLimit.Middleware); // after the version prefix is stripped
         app.UseRouting(); // after the version prefix is stripped
         SystemRoutes.Map(app);
         ImageRoutes.Map(app);

@@ -1,3 +1,5 @@
+using Berth.Core.Interop;
+
 namespace Berth.Daemon.Hosting;
 
 /// <summary>
@@ -12,13 +14,13 @@ public sealed class DataRootLock : IDisposable
 
     public static DataRootLock Acquire(string dataRoot)
     {
-        Directory.CreateDirectory(dataRoot);
+        RootDirectories.PrepareDataRoot(dataRoot);
         var path = Path.Combine(dataRoot, "berth.lock");
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var stream = new FileStream(path, FileModes.Create(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileModes.PrivateFile));
             // The owner's pid lives beside the lock: the locked file cannot be read by the loser.
-            File.WriteAllText(OwnerPath(dataRoot), Environment.ProcessId + "\n");
+            FileModes.WriteAllText(OwnerPath(dataRoot), Environment.ProcessId + "\n");
             return new DataRootLock(stream);
         }
         catch (IOException)

@@ -3,6 +3,7 @@ using Berth.Core.Errors;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Daemon.Hosting;
@@ -25,10 +26,11 @@ public static class ErrorMiddleware
         }
         catch (Exception e)
         {
-            var (status, message) = HttpStatus.Of(e);
+            var (status, message) = Describe(context, e);
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("berthd.api");
+            // The log keeps the full text (host paths included); the client gets ClientMessage's.
             if (status >= 500) logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
-            else logger.LogDebug("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, status, message);
+            else logger.LogDebug("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, status, e.Message);
             if (context.Response.HasStarted)
             {
                 context.Abort();
@@ -37,6 +39,16 @@ public static class ErrorMiddleware
             await WriteErrorAsync(context, status, message);
         }
     }
+
+    /// <summary>Status and client-facing message of a failure: docker's code, no host paths of the roots.</summary>
+    public static (int Status, string Message) Describe(HttpContext context, Exception e)
+    {
+        var (status, message) = HttpStatus.Of(e);
+        return (status, ClientErrorText.Scrub(message, context.RequestServices.GetService<Berth.Engine.EngineOptions>()));
+    }
+
+    /// <summary>The client-facing text of a failure reported inside a started response (pull's JSON stream).</summary>
+    public static string ClientMessage(HttpContext context, Exception e) => Describe(context, e).Message;
 
     public static async Task WriteErrorAsync(HttpContext context, int status, string message)
     {

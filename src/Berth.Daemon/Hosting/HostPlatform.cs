@@ -23,7 +23,7 @@ internal static class HostPlatform
         var existing = ReadTrimmed(path);
         if (!string.IsNullOrEmpty(existing)) return existing;
         var id = Guid.NewGuid().ToString();
-        File.WriteAllText(path, id + "\n");
+        Berth.Core.Interop.FileModes.WriteAllText(path, id + "\n");
         return id;
     }
 

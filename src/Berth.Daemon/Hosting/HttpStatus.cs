@@ -26,7 +26,8 @@ public static class HttpStatus
     {
         BerthException b => (Of(b.Kind), b.Message),
         JsonException j => (StatusCodes.Status400BadRequest, "malformed JSON: " + JsonErrorText.Describe(j)),
-        BadHttpRequestException b => (StatusCodes.Status400BadRequest, b.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, RequestBodyLimit.TooLargeMessage),
+        BadHttpRequestException b => (b.StatusCode, b.Message),
         _ => (StatusCodes.Status500InternalServerError, e.Message),
     };
 }

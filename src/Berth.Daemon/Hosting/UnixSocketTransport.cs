@@ -24,7 +24,9 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
         try
         {
             socket.Bind(endpoint);
-            socket.Listen(512);
+            // As Go's net.Listen (dockerd): the kernel's cap, net.core.somaxconn (4096 by default),
+            // so a burst of connects queues instead of failing with EAGAIN.
+            socket.Listen(ListenBacklog());
         }
         catch
         {
@@ -32,6 +34,20 @@ internal sealed class UnixSocketTransportFactory : IConnectionListenerFactory, I
             throw;
         }
         return ValueTask.FromResult<IConnectionListener>(new Listener(socket, endpoint));
+    }
+
+    /// <summary>net.core.somaxconn (listen(2) silently caps the backlog there), at least 4096.</summary>
+    internal static int ListenBacklog()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/sys/net/core/somaxconn").Trim();
+            if (int.TryParse(text, out var max) && max > 4096) return Math.Min(max, 65535);
+        }
+        catch (IOException)
+        {
+        }
+        return 4096;
     }
 
     private sealed class Listener(Socket socket, EndPoint endpoint) : IConnectionListener

@@ -51,7 +51,7 @@ internal static class DistributionRoutes
         }
         catch (Exception e) when (sink.Started && !context.RequestAborted.IsCancellationRequested)
         {
-            var message = e.Message;
+            var message = Hosting.ErrorMiddleware.ClientMessage(context, e);
             await JsonMessageStream.WriteAsync(context.Response.Body,
                 new JsonMessage { ErrorDetail = new JsonError { Message = message }, Error = message }, context.RequestAborted);
         }

@@ -1,3 +1,4 @@
+using Berth.Core.Interop;
 using Berth.Layers;
 using Berth.Layers.Overlay;
 
@@ -30,10 +31,13 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     /// <summary>Creates the container's directory with empty upper/work dirs at create time.</summary>
     public void Create(Container container)
     {
-        Directory.CreateDirectory(UpperDir(container.Id));
-        Directory.CreateDirectory(WorkDir(container.Id));
-        Directory.CreateDirectory(RootfsPath(container.Id));
-        File.WriteAllText(LogPath(container.Id), "");
+        // Root only (see FileModes): config.json holds the env, the upper dir what the container wrote.
+        FileModes.CreateDirectory(Dir(container.Id));
+        // The upper dir's mode is the mode of the container's "/".
+        FileModes.CreateDirectory(UpperDir(container.Id), FileModes.ContainerDirectory);
+        FileModes.CreateDirectory(WorkDir(container.Id));
+        FileModes.CreateDirectory(RootfsPath(container.Id));
+        using (new FileStream(LogPath(container.Id), FileModes.Create(FileMode.Create, FileAccess.Write, FileModes.LogFile))) { }
     }
 
     /// <summary>Mounts the rootfs (idempotent) and writes the /etc files for this run.</summary>
@@ -46,11 +50,30 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
             var lowerDirs = chainId is { } chain ? layers.GetLowerDirs(chain) : [EmptyLowerDir()];
             OverlayMount.Mount(lowerDirs, UpperDir(id), WorkDir(id), rootfs);
         }
+        EnsureMountPointDirectories(rootfs);
         var hostname = container.Config.Hostname;
         WriteAtomic(HostnamePath(id), hostname + "\n");
         WriteAtomic(HostsPath(id), HostsFile(hostname, container.HostConfig.ExtraHosts));
         var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
         WriteAtomic(ResolvConfPath(id), ResolvConfFile.Build(hostResolvConf, container.HostConfig.Dns, container.HostConfig.DnsSearch, container.HostConfig.DnsOptions));
+    }
+
+    /// <summary>
+    /// /proc and /sys are plain directories in every container, whatever the image has there, as
+    /// docker's init layer makes them: runc refuses to mount proc or sysfs onto a symlink ("must
+    /// be mounted on ordinary directory"), and following the link could lead out of the root. A
+    /// symlink (or file) is unlinked, never followed, and a 0755 directory takes its place in the
+    /// upper dir.
+    /// </summary>
+    private static void EnsureMountPointDirectories(string rootfs)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["proc", "sys"])
+        {
+            var path = Path.Combine(rootfs, name);
+            if (!Berth.Engine.Runtime.Oci.OciNative.TryLStat(path, out var stat) || (stat.Mode & Libc.FileTypes.Mask) == Libc.FileTypes.Directory) continue;
+            File.Delete(path);
+            FileModes.CreateDirectory(path, FileModes.ContainerDirectory);
+        }
     }
 
     /// <summary>Unmounts the rootfs once the container has stopped.</summary>
@@ -83,7 +106,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     private string EmptyLowerDir()
     {
         var path = Path.Combine(options.ContainersRoot, ".empty");
-        Directory.CreateDirectory(path);
+        FileModes.CreateDirectory(path);
         return path;
     }
 
@@ -101,7 +124,8 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     private static void WriteAtomic(string path, string content)
     {
         var temp = path + ".tmp";
-        File.WriteAllText(temp, content);
+        // Bind-mounted into the container, where any user reads it.
+        FileModes.WriteAllText(temp, content, FileModes.ContainerFile);
         File.Move(temp, path, overwrite: true);
     }
 }

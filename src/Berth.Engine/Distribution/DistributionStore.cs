@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Berth.Engine.Distribution;
 
 /// <summary>A manifest an image was pulled with (or last pushed as) in one repository; the bytes are in the content store.</summary>
-public sealed record StoredManifest(Digest ImageId, string Repository, Digest Manifest, string MediaType);
+public sealed record ImageManifestRecord(Digest ImageId, string Repository, Digest Manifest, string MediaType);
 
 /// <summary>
 /// What the distribution service remembers between pulls and pushes, like dockerd's v2 metadata:
@@ -43,14 +43,14 @@ public sealed class DistributionStore
         _db.EnsureSchema(Schema);
     }
 
-    public void RecordManifest(StoredManifest manifest) =>
+    public void RecordManifest(ImageManifestRecord manifest) =>
         Execute("INSERT OR REPLACE INTO distribution_manifests (image_id, repository, manifest, media_type) VALUES ($i, $r, $m, $t)",
             ("$i", manifest.ImageId.ToString()), ("$r", manifest.Repository), ("$m", manifest.Manifest.ToString()), ("$t", manifest.MediaType));
 
     /// <summary>The manifest the image has in <paramref name="repository"/>, else any manifest it was pulled with.</summary>
-    public StoredManifest? FindManifest(Digest imageId, string repository) =>
+    public ImageManifestRecord? FindManifest(Digest imageId, string repository) =>
         Query("SELECT repository, manifest, media_type FROM distribution_manifests WHERE image_id = $i ORDER BY repository = $r DESC LIMIT 1",
-            row => new StoredManifest(imageId, row.GetString(0), Digest.Parse(row.GetString(1)), row.GetString(2)),
+            row => new ImageManifestRecord(imageId, row.GetString(0), Digest.Parse(row.GetString(1)), row.GetString(2)),
             ("$i", imageId.ToString()), ("$r", repository)).FirstOrDefault();
 
     public void RecordSource(Digest blob, string repository) =>

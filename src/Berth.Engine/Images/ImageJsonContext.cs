@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Berth.Core.Oci;
 using Berth.Engine.Images.Archive;
 
 namespace Berth.Engine.Images;

@@ -1,3 +1,4 @@
+using Berth.Core.Interop;
 using Microsoft.Data.Sqlite;
 
 namespace Berth.Engine.Metadata;
@@ -13,6 +14,9 @@ public sealed class MetadataStore : IDisposable
 
     public MetadataStore(string databasePath)
     {
+        // 0600 before SQLite creates it: it gives the -wal and -shm files the database's mode.
+        if (databasePath != ":memory:" && !File.Exists(databasePath))
+            using (new FileStream(databasePath, FileModes.Create(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileModes.PrivateFile, FileShare.ReadWrite))) { }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,

@@ -38,7 +38,7 @@ internal sealed class LayerUnpacker(string root)
         try
         {
             await using var reader = new TarReader(tar, leaveOpen: true);
-            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            while (await NextAsync(reader, cancellationToken) is { } entry)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await ApplyAsync(entry, buffer, cancellationToken);
@@ -55,11 +55,47 @@ internal sealed class LayerUnpacker(string root)
         }
     }
 
+    private async Task<TarEntry?> NextAsync(TarReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.GetNextEntryAsync(copyData: false, cancellationToken);
+        }
+        catch (NotSupportedException ex)
+        {
+            // TarReader refuses exactly one entry type it recognises: the old GNU sparse file.
+            var after = _entryName.Length == 0 ? "the first entry" : $"the entry after \"{_entryName}\"";
+            throw new InvalidParameterException(
+                $"invalid layer archive: {after} is an old GNU sparse file (tar type 'S'), which is not supported; " +
+                "re-create the archive with tar --sparse --format=posix, or without --sparse", ex);
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("uplicate", StringComparison.Ordinal))
+        {
+            // TarReader refuses a PAX header that repeats a key (its message, or under NativeAOT its
+            // resource key, says "duplicate"). GNU sparse format 0.0 is what writes such headers.
+            var after = _entryName.Length == 0 ? "the first entry" : $"the entry after \"{_entryName}\"";
+            throw new InvalidParameterException(
+                $"invalid layer archive: the PAX header of {after} repeats a record, as GNU sparse format 0.0 does, which is not supported; " +
+                "re-create the archive with tar --sparse --format=posix, or without --sparse", ex);
+        }
+    }
+
     private async Task ApplyAsync(TarEntry entry, byte[] buffer, CancellationToken cancellationToken)
     {
         if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) return;
         _entryName = entry.Name;
-        var relative = Clean(entry.Name);
+        SparseEntry? sparse;
+        try
+        {
+            sparse = SparseEntry.TryGet(entry);
+        }
+        catch (FormatException ex)
+        {
+            throw Refuse(ex.Message);
+        }
+        // A sparse file's header carries a placeholder name (GNUSparseFile.0/x); the real one is a PAX record.
+        if (sparse is not null) _entryName = sparse.Name;
+        var relative = Clean(_entryName);
         var slash = relative.LastIndexOf('/');
         var parent = slash < 0 ? "" : relative[..slash];
         var name = slash < 0 ? relative : relative[(slash + 1)..];
@@ -92,7 +128,8 @@ internal sealed class LayerUnpacker(string root)
 
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 RemoveExisting(relative, full, keepDirectory: false);
-                await WriteFileAsync(full, entry, buffer, cancellationToken);
+                if (sparse is null) await WriteFileAsync(full, entry, buffer, cancellationToken);
+                else await WriteSparseFileAsync(full, entry, sparse, buffer, cancellationToken);
                 SetMetadata(full, entry, isSymlink: false);
                 _files.Add(relative);
                 break;
@@ -160,9 +197,9 @@ internal sealed class LayerUnpacker(string root)
 
     private async Task WriteFileAsync(string full, TarEntry entry, byte[] buffer, CancellationToken cancellationToken)
     {
-        // Preallocating only pays off for large files; for small ones it is an extra syscall.
-        var preallocate = entry.Length >= 1 << 20 ? entry.Length : 0;
-        using var handle = File.OpenHandle(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocate);
+        // Never preallocate from the header: its size is untrusted (a truncated archive claiming
+        // terabytes would fallocate them before failing), and the data is written in order anyway.
+        using var handle = File.OpenHandle(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
         long written = 0;
         if (entry.DataStream is { } data)
         {
@@ -175,6 +212,49 @@ internal sealed class LayerUnpacker(string root)
         }
         if (written != entry.Length) throw Refuse($"truncated: {written} of {entry.Length} bytes");
         Size += written;
+    }
+
+    /// <summary>
+    /// Writes a GNU sparse file as a sparse file: each data region at its offset, the holes
+    /// between them left unwritten, and the real size set with ftruncate.
+    /// </summary>
+    private async Task WriteSparseFileAsync(string full, TarEntry entry, SparseEntry sparse, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var data = entry.DataStream ?? Stream.Null;
+        try
+        {
+            if (sparse.MapInData) await sparse.ReadMapAsync(data, entry.Length, buffer, cancellationToken);
+        }
+        catch (FormatException ex)
+        {
+            throw Refuse(ex.Message);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Refuse("truncated sparse map");
+        }
+        using var handle = File.OpenHandle(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
+        try
+        {
+            RandomAccess.SetLength(handle, sparse.RealSize);
+        }
+        catch (IOException)
+        {
+            throw Refuse($"sparse file size {sparse.RealSize} is too large for the file system");
+        }
+        foreach (var (offset, length) in sparse.Map!)
+        {
+            long done = 0;
+            while (done < length)
+            {
+                var n = await data.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), cancellationToken);
+                if (n == 0) throw Refuse($"truncated sparse data at offset {offset + done}");
+                RandomAccess.Write(handle, buffer.AsSpan(0, n), offset + done);
+                done += n;
+            }
+        }
+        // Apparent sizes of sparse files can be huge: saturate rather than wrap.
+        Size = Size > long.MaxValue - sparse.RealSize ? long.MaxValue : Size + sparse.RealSize;
     }
 
     private void SetMetadata(string full, TarEntry entry, bool isSymlink)

@@ -1,3 +1,5 @@
+using Berth.Core.Distribution;
+using Berth.Core.Oci;
 using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
@@ -9,7 +11,7 @@ public sealed class CatalogHandlers(RegistryStore store)
     {
         if (!await store.RepositoryExistsAsync(name, context.RequestAborted)) throw RegistryError.NameUnknown(name);
         var page = Paginate(context, await store.TagsAsync(name, context.RequestAborted), $"/v2/{name}/tags/list");
-        await RegistryRouter.WriteJsonAsync(context.Response, new TagList(name, page), RegistryJsonContext.Default.TagList);
+        await RegistryRouter.WriteJsonAsync(context.Response, new TagList(name, page), OciJsonContext.Default.TagList);
     }
 
     public async Task CatalogAsync(HttpContext context)
@@ -26,18 +28,24 @@ public sealed class CatalogHandlers(RegistryStore store)
     {
         var subject = BlobHandlers.ParseDigest(reference);
         var filter = context.Request.Query["artifactType"].FirstOrDefault();
-        var descriptors = new List<ReferrerDescriptor>();
+        var descriptors = new List<OciDescriptor>();
         foreach (var manifest in await store.ReferrersAsync(name, subject, context.RequestAborted))
         {
             if (RegistryStore.TryParse(manifest.Bytes) is not { } document) continue;
             var artifactType = document.EffectiveArtifactType;
             if (!string.IsNullOrEmpty(filter) && artifactType != filter) continue;
-            descriptors.Add(new ReferrerDescriptor(manifest.MediaType, manifest.Digest.ToString(), manifest.Bytes.Length, artifactType,
-                document.Annotations is { Count: > 0 } annotations ? new Dictionary<string, string>(annotations) : null));
+            descriptors.Add(new OciDescriptor
+            {
+                MediaType = manifest.MediaType,
+                Digest = manifest.Digest.ToString(),
+                Size = manifest.Bytes.Length,
+                ArtifactType = artifactType,
+                Annotations = document.Annotations is { Count: > 0 } annotations ? new Dictionary<string, string>(annotations) : null,
+            });
         }
         if (!string.IsNullOrEmpty(filter)) context.Response.Headers["OCI-Filters-Applied"] = "artifactType";
-        var index = new ReferrersIndex(2, ManifestDocument.OciIndex, descriptors);
-        await RegistryRouter.WriteJsonAsync(context.Response, index, RegistryJsonContext.Default.ReferrersIndex, ManifestDocument.OciIndex);
+        var index = new OciIndex { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = descriptors };
+        await RegistryRouter.WriteJsonAsync(context.Response, index, OciJsonContext.Default.OciIndex, MediaTypes.OciIndex);
     }
 
     /// <summary>Entries after <c>last</c>, at most <c>n</c>; a Link header points at the next page.</summary>
@@ -50,7 +58,7 @@ public sealed class CatalogHandlers(RegistryStore store)
         var remaining = rest.ToList();
         if (query["n"].FirstOrDefault() is not { } nText) return remaining;
         if (!int.TryParse(nText, out var n) || n < 0)
-            throw new RegistryError(System.Net.HttpStatusCode.BadRequest, "PAGINATION_NUMBER_INVALID", $"invalid n \"{nText}\"");
+            throw new RegistryError(DistributionErrorCodes.PaginationNumberInvalid, $"invalid n \"{nText}\"");
         if (remaining.Count <= n) return remaining;
         var page = remaining.GetRange(0, n);
         if (page.Count > 0)

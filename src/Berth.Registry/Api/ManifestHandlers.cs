@@ -1,3 +1,4 @@
+using Berth.Core.Distribution;
 using Berth.Core.Digests;
 using Berth.Registry.Storage;
 
@@ -105,6 +106,6 @@ public sealed class ManifestHandlers(RegistryStore store, RegistryApiOptions opt
         return buffer.ToArray();
 
         RegistryError TooLarge() =>
-            new(System.Net.HttpStatusCode.RequestEntityTooLarge, "SIZE_INVALID", $"manifests are limited to {limit} bytes");
+            new(DistributionErrorCodes.SizeInvalid, $"manifests are limited to {limit} bytes", status: System.Net.HttpStatusCode.RequestEntityTooLarge);
     }
 }

@@ -1,3 +1,4 @@
+using Berth.Core.Oci;
 using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
@@ -25,7 +26,7 @@ public static class ManifestValidator
                 throw RegistryError.ManifestInvalid($"manifest mediaType \"{own}\" does not match Content-Type \"{declared}\"");
             return own;
         }
-        return declared ?? (document.IsIndex ? ManifestDocument.OciIndex : ManifestDocument.OciManifest);
+        return declared ?? (document.IsIndex ? MediaTypes.OciIndex : MediaTypes.OciManifest);
     }
 
     /// <summary>
@@ -35,10 +36,10 @@ public static class ManifestValidator
     /// </summary>
     public static async Task CheckReferencesAsync(RegistryStore store, string name, ManifestDocument document, string mediaType, CancellationToken cancellationToken)
     {
-        var isIndex = document.IsIndex || ManifestDocument.IsIndexType(mediaType);
-        if (isIndex && (document.Config is not null || document.Blobs.Count > 0) && ManifestDocument.IsIndexType(mediaType))
+        var isIndex = document.IsIndex || MediaTypes.IsIndex(mediaType);
+        if (isIndex && (document.Config is not null || document.Blobs.Count > 0) && MediaTypes.IsIndex(mediaType))
             throw RegistryError.ManifestInvalid("an index has no config or layers");
-        if (!isIndex && ManifestDocument.IsImageManifestType(mediaType) && document.Config is null)
+        if (!isIndex && MediaTypes.IsImageManifest(mediaType) && document.Config is null)
             throw RegistryError.ManifestInvalid("an image manifest needs a config descriptor");
         if (document.Config is { } config && await store.BlobSizeAsync(name, config.Digest, cancellationToken) is null)
             throw RegistryError.ManifestBlobUnknown(config.Digest.ToString());
@@ -55,5 +56,5 @@ public static class ManifestValidator
     }
 
     private static bool IsKnown(string mediaType) =>
-        ManifestDocument.IsImageManifestType(mediaType) || ManifestDocument.IsIndexType(mediaType);
+        MediaTypes.IsImageManifest(mediaType) || MediaTypes.IsIndex(mediaType);
 }

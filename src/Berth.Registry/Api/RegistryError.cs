@@ -1,37 +1,48 @@
 using System.Net;
+using Berth.Core.Distribution;
 
 namespace Berth.Registry.Api;
 
-/// <summary>An error the distribution spec names: the HTTP status and the JSON <c>code</c>.</summary>
-public sealed class RegistryError(HttpStatusCode status, string code, string message, Dictionary<string, string>? detail = null)
+/// <summary>
+/// An error the registry answers with: a <see cref="DistributionErrorCodes"/> code, its message and
+/// detail, and the HTTP status (the code's own unless <c>status</c> says otherwise).
+/// </summary>
+public sealed class RegistryError(string code, string message, Dictionary<string, string>? detail = null, HttpStatusCode? status = null)
     : Exception(message)
 {
-    public HttpStatusCode Status { get; } = status;
+    public HttpStatusCode Status { get; } = status ?? DistributionErrorCodes.StatusOf(code);
     public string Code { get; } = code;
     public Dictionary<string, string>? Detail { get; } = detail;
 
+    /// <summary>The <c>{"errors":[…]}</c> body that reports this error.</summary>
+    public DistributionErrors ToBody() => new() { Errors = [new DistributionError(Code, Message, Detail)] };
+
     public static RegistryError BlobUnknown(string digest) =>
-        new(HttpStatusCode.NotFound, "BLOB_UNKNOWN", "blob unknown to registry", new() { ["digest"] = digest });
+        Of(DistributionErrorCodes.BlobUnknown, new() { ["digest"] = digest });
     public static RegistryError UploadUnknown(string id) =>
-        new(HttpStatusCode.NotFound, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry", new() { ["uuid"] = id });
+        Of(DistributionErrorCodes.BlobUploadUnknown, new() { ["uuid"] = id });
     public static RegistryError UploadInvalid(string message) =>
-        new(HttpStatusCode.BadRequest, "BLOB_UPLOAD_INVALID", message);
+        new(DistributionErrorCodes.BlobUploadInvalid, message);
     public static RegistryError DigestInvalid(string message) =>
-        new(HttpStatusCode.BadRequest, "DIGEST_INVALID", message);
+        new(DistributionErrorCodes.DigestInvalid, message);
     public static RegistryError ManifestBlobUnknown(string digest) =>
-        new(HttpStatusCode.BadRequest, "MANIFEST_BLOB_UNKNOWN", "manifest references a manifest or blob unknown to registry", new() { ["digest"] = digest });
+        Of(DistributionErrorCodes.ManifestBlobUnknown, new() { ["digest"] = digest });
     public static RegistryError ManifestInvalid(string message) =>
-        new(HttpStatusCode.BadRequest, "MANIFEST_INVALID", message);
+        new(DistributionErrorCodes.ManifestInvalid, message);
     public static RegistryError ManifestUnknown(string reference) =>
-        new(HttpStatusCode.NotFound, "MANIFEST_UNKNOWN", "manifest unknown to registry", new() { ["reference"] = reference });
+        Of(DistributionErrorCodes.ManifestUnknown, new() { ["reference"] = reference });
     public static RegistryError TagInvalid(string tag) =>
-        new(HttpStatusCode.BadRequest, "TAG_INVALID", "manifest tag did not match URI", new() { ["tag"] = tag });
+        Of(DistributionErrorCodes.TagInvalid, new() { ["tag"] = tag });
     public static RegistryError NameInvalid(string name) =>
-        new(HttpStatusCode.BadRequest, "NAME_INVALID", "invalid repository name", new() { ["name"] = name });
+        Of(DistributionErrorCodes.NameInvalid, new() { ["name"] = name });
     public static RegistryError NameUnknown(string name) =>
-        new(HttpStatusCode.NotFound, "NAME_UNKNOWN", "repository name not known to registry", new() { ["name"] = name });
+        Of(DistributionErrorCodes.NameUnknown, new() { ["name"] = name });
     public static RegistryError Unsupported(string message) =>
-        new(HttpStatusCode.MethodNotAllowed, "UNSUPPORTED", message);
+        new(DistributionErrorCodes.Unsupported, message);
     public static RegistryError NotFound() =>
-        new(HttpStatusCode.NotFound, "NOT_FOUND", "no such endpoint");
+        Of(DistributionErrorCodes.NotFound);
+
+    /// <summary>An error with the code's default message.</summary>
+    public static RegistryError Of(string code, Dictionary<string, string>? detail = null) =>
+        new(code, DistributionErrorCodes.MessageOf(code), detail);
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Berth.Core.Distribution;
+using Berth.Core.Oci;
 using Berth.Registry.Storage;
 
 namespace Berth.Registry.Api;
@@ -39,8 +41,8 @@ public sealed class RegistryRouter(RegistryStore store, RegistryApiOptions optio
         {
             // Kestrel's own complaints about the request (bad framing, body too large, …) are the client's fault.
             // Kestrel's 413 is the upload limit (--max-upload-size) cutting a streamed body off.
-            var code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "SIZE_INVALID" : "UNSUPPORTED";
-            await WriteErrorAsync(context.Response, new RegistryError((HttpStatusCode)e.StatusCode, code, e.Message));
+            var code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? DistributionErrorCodes.SizeInvalid : DistributionErrorCodes.Unsupported;
+            await WriteErrorAsync(context.Response, new RegistryError(code, e.Message, status: (HttpStatusCode)e.StatusCode));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -49,7 +51,7 @@ public sealed class RegistryRouter(RegistryStore store, RegistryApiOptions optio
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
         {
             // A bug or a storage failure: distribution's UNKNOWN code, with the reason, rather than an empty 500.
-            await WriteErrorAsync(context.Response, new RegistryError(HttpStatusCode.InternalServerError, "UNKNOWN", $"unknown error: {e.GetType().Name}: {e.Message}"));
+            await WriteErrorAsync(context.Response, new RegistryError(DistributionErrorCodes.Unknown, $"unknown error: {e.GetType().Name}: {e.Message}"));
         }
     }
 
@@ -157,7 +159,6 @@ public sealed class RegistryRouter(RegistryStore store, RegistryApiOptions optio
         response.Headers.Remove("Docker-Content-Digest");
         response.Headers.ContentLength = null;
         if (response.HttpContext.Request.Method == "HEAD") return Task.CompletedTask;
-        var body = new ErrorResponse([new ErrorEntry(error.Code, error.Message, error.Detail)]);
-        return WriteJsonAsync(response, body, RegistryJsonContext.Default.ErrorResponse);
+        return WriteJsonAsync(response, error.ToBody(), OciJsonContext.Default.DistributionErrors);
     }
 }

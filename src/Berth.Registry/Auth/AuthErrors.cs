@@ -1,3 +1,5 @@
+using Berth.Core.Distribution;
+using Berth.Core.Oci;
 using Berth.Registry.Api;
 
 namespace Berth.Registry.Auth;
@@ -9,7 +11,7 @@ public static class AuthErrors
     public static Task UnauthorizedAsync(HttpResponse response, string challenge, string message = "authentication required")
     {
         response.Headers.WWWAuthenticate = challenge;
-        return WriteAsync(response, new RegistryError(System.Net.HttpStatusCode.Unauthorized, "UNAUTHORIZED", message));
+        return WriteAsync(response, new RegistryError(DistributionErrorCodes.Unauthorized, message));
     }
 
     public static Task WriteAsync(HttpResponse response, RegistryError error)
@@ -17,7 +19,6 @@ public static class AuthErrors
         response.StatusCode = (int)error.Status;
         response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
         if (response.HttpContext.Request.Method == "HEAD") return Task.CompletedTask;
-        var body = new ErrorResponse([new ErrorEntry(error.Code, error.Message, error.Detail)]);
-        return RegistryRouter.WriteJsonAsync(response, body, RegistryJsonContext.Default.ErrorResponse);
+        return RegistryRouter.WriteJsonAsync(response, error.ToBody(), OciJsonContext.Default.DistributionErrors);
     }
 }

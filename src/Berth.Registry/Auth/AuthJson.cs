@@ -2,13 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Berth.Registry.Auth;
 
-/// <summary>The token endpoint's answer, as docker's token spec names its fields.</summary>
-public sealed record TokenResponse(
-    [property: JsonPropertyName("token")] string Token,
-    [property: JsonPropertyName("access_token")] string AccessToken,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn,
-    [property: JsonPropertyName("issued_at")] string IssuedAt);
-
 public sealed record JwsHeader(
     [property: JsonPropertyName("typ")] string Type,
     [property: JsonPropertyName("alg")] string Algorithm,
@@ -30,8 +23,7 @@ public sealed record TokenClaims(
     [property: JsonPropertyName("jti")] string Id,
     [property: JsonPropertyName("access")] List<TokenAccess> Access);
 
-/// <summary>Source-generated (NativeAOT-safe) serialization of tokens and the token endpoint's body.</summary>
-[JsonSerializable(typeof(TokenResponse))]
+/// <summary>Source-generated (NativeAOT-safe) serialization of tokens (the token endpoint's body is Berth.Core.Distribution.TokenResponse).</summary>
 [JsonSerializable(typeof(JwsHeader))]
 [JsonSerializable(typeof(TokenClaims))]
 public sealed partial class AuthJsonContext : JsonSerializerContext;

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Berth.Core.Distribution;
+using Berth.Core.Oci;
 using Berth.Registry.Api;
 using Berth.Registry.Hosting;
 
@@ -49,7 +51,7 @@ public sealed class TokenServer(TokenSigner signer, TokenSettings settings, Acce
         var service = request.Query["service"].FirstOrDefault();
         if (!string.IsNullOrEmpty(service) && service != settings.Service)
         {
-            await AuthErrors.WriteAsync(response, new RegistryError(System.Net.HttpStatusCode.BadRequest, "DENIED", $"unknown service \"{service}\""));
+            await AuthErrors.WriteAsync(response, new RegistryError(DistributionErrorCodes.Denied, $"unknown service \"{service}\"", status: System.Net.HttpStatusCode.BadRequest));
             return user;
         }
 
@@ -68,8 +70,8 @@ public sealed class TokenServer(TokenSigner signer, TokenSettings settings, Acce
         var token = signer.Sign(claims);
         response.Headers.CacheControl = "no-store";
         await RegistryRouter.WriteJsonAsync(response,
-            new TokenResponse(token, token, (int)settings.Expiration.TotalSeconds, now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ")),
-            AuthJsonContext.Default.TokenResponse);
+            new TokenResponse { Token = token, AccessToken = token, ExpiresIn = (int)settings.Expiration.TotalSeconds, IssuedAt = now },
+            OciJsonContext.Default.TokenResponse);
         return user;
     }
 

@@ -70,7 +70,15 @@ public sealed class TokenSigner : IDisposable
             var seconds = now.ToUnixTimeSeconds();
             // Skew only for nbf: replicas sharing a key may disagree slightly on the time of issue.
             if (seconds + (long)ClockSkew.TotalSeconds < claims.NotBefore || seconds >= claims.Expires) return null;
-            return claims;
+            // sub and access are optional in a JWT (a token another implementation signed with our
+            // key may lack them): absent, they grant nothing rather than reach callers as nulls.
+            return claims with
+            {
+                Subject = claims.Subject ?? "",
+                Access = [.. (claims.Access ?? [])
+                    .Where(a => a is { Type: not null, Name: not null, Actions: not null })
+                    .Select(a => a with { Actions = [.. a.Actions.Where(action => action is not null)] })],
+            };
         }
         catch (Exception e) when (e is FormatException or JsonException or CryptographicException)
         {

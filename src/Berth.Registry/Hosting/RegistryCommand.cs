@@ -15,7 +15,7 @@ public static class RegistryCommand
             await Console.Out.WriteAsync(ServeArguments.Help);
             return args.Length == 0 ? 2 : 0;
         }
-        RegistryOptions options;
+        RegistryServerOptions options;
         try
         {
             options = Parse(args);
@@ -55,7 +55,7 @@ public static class RegistryCommand
         }
     }
 
-    public static RegistryOptions Parse(string[] args)
+    public static RegistryServerOptions Parse(string[] args)
     {
         if (args.Length == 0 || args[0] != "serve") throw new FormatException("expected the \"serve\" command");
         return ServeArguments.Parse(args[1..], warning => Console.Error.WriteLine($"berth-registry: warning: {warning}"));

@@ -28,11 +28,11 @@ public sealed class RegistryConfigFile
     private readonly string _file;
     private readonly string _directory;
     private readonly Action<string> _warn;
-    private RegistryOptions _options;
+    private RegistryServerOptions _options;
     private bool _hasHtpasswd;
     private bool _hasToken;
 
-    private RegistryConfigFile(string file, RegistryOptions options, Action<string> warn)
+    private RegistryConfigFile(string file, RegistryServerOptions options, Action<string> warn)
     {
         _file = file;
         _directory = Path.GetDirectoryName(Path.GetFullPath(file)) ?? "/";
@@ -41,7 +41,7 @@ public sealed class RegistryConfigFile
     }
 
     /// <summary>Applies the file at <paramref name="path"/> to <paramref name="options"/>; FormatException names the bad key.</summary>
-    public static RegistryOptions Apply(RegistryOptions options, string path, Action<string> warn)
+    public static RegistryServerOptions Apply(RegistryServerOptions options, string path, Action<string> warn)
     {
         string text;
         try
@@ -106,7 +106,7 @@ public sealed class RegistryConfigFile
         {
             switch (name)
             {
-                case "addr": _options = _options with { Endpoint = Parse(value, at, RegistryOptions.ParseAddress) }; break;
+                case "addr": _options = _options with { Endpoint = Parse(value, at, RegistryServerOptions.ParseAddress) }; break;
                 case "maxuploadsize": _options = _options with { MaxUploadSize = Parse(value, at, Units.ParseSize) }; break;
                 case "tls":
                     foreach (var (k, v, a) in Entries(value, at))
@@ -116,7 +116,7 @@ public sealed class RegistryConfigFile
                     break;
                 case "debug":
                     foreach (var (k, v, a) in Entries(value, at))
-                        if (k == "addr") _options = _options with { MetricsEndpoint = Parse(v, a, RegistryOptions.ParseAddress) };
+                        if (k == "addr") _options = _options with { MetricsEndpoint = Parse(v, a, RegistryServerOptions.ParseAddress) };
                         else if (k == "prometheus") Prometheus(v, a);
                         else Unknown(a);
                     break;

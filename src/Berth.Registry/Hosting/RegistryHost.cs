@@ -36,11 +36,11 @@ public sealed class RegistryHost : IAsyncDisposable
     /// <summary>http://HOST:PORT/ of the metrics listener, or null when metrics are off.</summary>
     public Uri? MetricsAddress { get; }
 
-    public static Task<RegistryHost> StartAsync(RegistryOptions options, CancellationToken cancellationToken) =>
+    public static Task<RegistryHost> StartAsync(RegistryServerOptions options, CancellationToken cancellationToken) =>
         StartAsync(options, Console.Error, TimeProvider.System, cancellationToken);
 
     /// <param name="logWriter">Where log lines go (stderr for the command).</param>
-    public static async Task<RegistryHost> StartAsync(RegistryOptions options, TextWriter logWriter, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<RegistryHost> StartAsync(RegistryServerOptions options, TextWriter logWriter, TimeProvider clock, CancellationToken cancellationToken)
     {
         var log = new RegistryLog(logWriter, options.LogLevel, clock);
         var store = new RegistryStore(options.Root);
@@ -84,7 +84,7 @@ public sealed class RegistryHost : IAsyncDisposable
         return new RegistryHost(app, baseAddress, metricsApp, metricsAddress, signer);
     }
 
-    private static (IAccessController?, TokenServer?, TokenSigner?) Authentication(RegistryOptions options, RegistryLog log, TimeProvider clock)
+    private static (IAccessController?, TokenServer?, TokenSigner?) Authentication(RegistryServerOptions options, RegistryLog log, TimeProvider clock)
     {
         void Warn(string message) => log.Write(RegistryLogLevel.Warn, message);
         var users = options.HtpasswdPath is { } path ? new Htpasswd(path, Warn) : null;

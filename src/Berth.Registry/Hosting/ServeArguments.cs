@@ -40,7 +40,7 @@ public static class ServeArguments
     ];
 
     /// <summary>Options from the arguments after "serve"; FormatException names the problem (exit code 2).</summary>
-    public static RegistryOptions Parse(IReadOnlyList<string> args, Action<string> warn)
+    public static RegistryServerOptions Parse(IReadOnlyList<string> args, Action<string> warn)
     {
         var flags = new List<(string Name, string Value)>();
         for (var i = 0; i < args.Count; i++)
@@ -62,8 +62,8 @@ public static class ServeArguments
             flags.Add((name, value));
         }
 
-        var options = new RegistryOptions(
-            RegistryOptions.ParseAddress(RegistryOptions.DefaultAddress), Path.Combine(Environment.CurrentDirectory, "registry"));
+        var options = new RegistryServerOptions(
+            RegistryServerOptions.ParseAddress(RegistryServerOptions.DefaultAddress), Path.Combine(Environment.CurrentDirectory, "registry"));
         if (flags.LastOrDefault(f => f.Name == "--config") is { Value: { } config })
             options = RegistryConfigFile.Apply(options, config, warn);
 
@@ -73,13 +73,13 @@ public static class ServeArguments
         {
             options = name switch
             {
-                "--addr" => options with { Endpoint = Checked(name, value, RegistryOptions.ParseAddress) },
+                "--addr" => options with { Endpoint = Checked(name, value, RegistryServerOptions.ParseAddress) },
                 "--root" => options with { Root = Path.GetFullPath(value) },
                 "--htpasswd" => options with { HtpasswdPath = Path.GetFullPath(value) },
                 "--max-upload-size" => options with { MaxUploadSize = Checked(name, value, Units.ParseSize) },
                 "--read-only" => options with { ReadOnly = Checked(name, value, Units.ParseBool) },
                 "--delete" => options with { DeleteEnabled = Checked(name, value, Units.ParseBool) },
-                "--metrics-addr" => options with { MetricsEndpoint = Checked(name, value, RegistryOptions.ParseAddress) },
+                "--metrics-addr" => options with { MetricsEndpoint = Checked(name, value, RegistryServerOptions.ParseAddress) },
                 "--log-level" => options with { LogLevel = Checked(name, value, RegistryLog.ParseLevel) },
                 _ => options,
             };
@@ -97,7 +97,7 @@ public static class ServeArguments
         return Validate(options);
     }
 
-    private static RegistryOptions Validate(RegistryOptions options)
+    private static RegistryServerOptions Validate(RegistryServerOptions options)
     {
         if (options.Auth == AuthMode.Htpasswd && options.HtpasswdPath is null)
             throw new FormatException("--auth htpasswd needs --htpasswd FILE (or auth.htpasswd.path in the config file)");

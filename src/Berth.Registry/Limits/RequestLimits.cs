@@ -1,3 +1,4 @@
+using Berth.Core.Distribution;
 using Berth.Registry.Api;
 using Berth.Registry.Auth;
 using Berth.Registry.Storage;
@@ -58,7 +59,7 @@ public sealed class RequestLimits(bool readOnly, long? maxUploadSize, RegistrySt
     }
 
     private static RegistryError TooLarge(long max) =>
-        new(System.Net.HttpStatusCode.RequestEntityTooLarge, "SIZE_INVALID", $"uploads are limited to {max} bytes");
+        new(DistributionErrorCodes.SizeInvalid, $"uploads are limited to {max} bytes", status: System.Net.HttpStatusCode.RequestEntityTooLarge);
 
     /// <summary>(repository, upload id or "") for requests that send blob bytes.</summary>
     private static (string Name, string Id)? UploadOf(string method, string[] segments)

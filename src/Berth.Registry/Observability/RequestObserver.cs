@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Berth.Core.Distribution;
 using Berth.Registry.Api;
 using Berth.Registry.Auth;
 using Microsoft.AspNetCore.Http.Features;
@@ -39,7 +40,7 @@ public sealed class RequestObserver(RegistryLog log, RegistryMetrics metrics, bo
             {
                 context.Response.Clear();
                 await AuthErrors.WriteAsync(context.Response,
-                    new RegistryError(System.Net.HttpStatusCode.InternalServerError, "UNKNOWN", "unknown error"));
+                    RegistryError.Of(DistributionErrorCodes.Unknown));
             }
         }
         finally

@@ -22,14 +22,6 @@ public sealed record ManifestDocument(
     ManifestDescriptor? Subject,
     IReadOnlyDictionary<string, string>? Annotations)
 {
-    public const string OciManifest = "application/vnd.oci.image.manifest.v1+json";
-    public const string OciIndex = "application/vnd.oci.image.index.v1+json";
-    public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-    public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
-
-    public static bool IsImageManifestType(string? mediaType) => mediaType is OciManifest or DockerManifest;
-    public static bool IsIndexType(string? mediaType) => mediaType is OciIndex or DockerManifestList;
-
     /// <summary>Parses and checks the shape; <see cref="FormatException"/> says what is wrong.</summary>
     public static ManifestDocument Parse(ReadOnlyMemory<byte> bytes)
     {

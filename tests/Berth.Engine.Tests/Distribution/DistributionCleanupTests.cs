@@ -29,7 +29,7 @@ public sealed class DistributionCleanupTests : ImageTestBase
     {
         var bytes = Encoding.UTF8.GetBytes("{\"config\":{\"digest\":\"" + image.Id + "\"}}");
         var info = await Content.WriteAsync(bytes, null, CancellationToken.None);
-        _store.RecordManifest(new StoredManifest(image.Id, repository, info.Digest, "application/vnd.docker.distribution.manifest.v2+json"));
+        _store.RecordManifest(new ImageManifestRecord(image.Id, repository, info.Digest, "application/vnd.docker.distribution.manifest.v2+json"));
         _store.RecordSource(image.Id, repository);
         return info.Digest;
     }

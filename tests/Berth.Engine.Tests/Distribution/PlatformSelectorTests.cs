@@ -1,4 +1,5 @@
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Engine.Distribution.Manifests;
 using Berth.Engine.Images.Archive;
 using Xunit;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Berth.Core.Digests;
+using Berth.Core.Oci;
+using Berth.Engine.Distribution.Manifests;
 using Berth.Engine.Distribution.Progress;
 using Berth.Engine.Distribution.Push;
 using Xunit;
@@ -62,4 +64,49 @@ public sealed class ProgressAndManifestTests
         Assert.Equal("application/vnd.docker.image.rootfs.diff.tar.gzip", only.GetProperty("mediaType").GetString());
         Assert.Equal(5, only.GetProperty("size").GetInt64());
     }
+
+    // A pushed manifest is content-addressed: these bytes (dockerd's three-space indent, and the
+    // writer's escaping of '+') are its digest, so they must not change when the model moves.
+    [Fact]
+    public void Schema2ManifestBytesAreStable()
+    {
+        var config = Digest.Parse("sha256:" + new string('c', 64));
+        var gzip = Digest.Parse("sha256:" + new string('a', 64));
+        var zstd = Digest.Parse("sha256:" + new string('b', 64));
+        var bytes = ImagePusher.Schema2Manifest(config, 6, [new PushBlob(gzip, 5, "gzip"), new PushBlob(zstd, 7, "zstd")]);
+        var expected = $$"""
+            {
+               "schemaVersion": 2,
+               "mediaType": "application/vnd.docker.distribution.manifest.v2\u002Bjson",
+               "config": {
+                  "mediaType": "application/vnd.docker.container.image.v1\u002Bjson",
+                  "size": 6,
+                  "digest": "{{config}}"
+               },
+               "layers": [
+                  {
+                     "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                     "size": 5,
+                     "digest": "{{gzip}}"
+                  },
+                  {
+                     "mediaType": "application/vnd.docker.image.rootfs.diff.tar.zstd",
+                     "size": 7,
+                     "digest": "{{zstd}}"
+                  }
+               ]
+            }
+            """;
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData(MediaTypes.DockerManifest, "gzip", MediaTypes.DockerLayerGzip)]
+    [InlineData(MediaTypes.DockerManifest, "none", MediaTypes.DockerLayerGzip)]
+    [InlineData(MediaTypes.DockerManifest, "zstd", MediaTypes.DockerLayerZstd)]
+    [InlineData(MediaTypes.OciManifest, "gzip", MediaTypes.OciLayerGzip)]
+    [InlineData(MediaTypes.OciManifest, "zstd", MediaTypes.OciLayerZstd)]
+    [InlineData(MediaTypes.OciManifest, "none", MediaTypes.OciLayer)]
+    public void LayerMediaTypeFollowsManifestAndCompression(string manifestType, string compression, string expected) =>
+        Assert.Equal(expected, LayerMediaTypes.For(manifestType, compression));
 }

@@ -14,21 +14,21 @@ namespace Berth.Engine.Tests.Distribution;
 public sealed class RegistryCertificateTests
 {
     [Fact]
-    public void A_chain_that_only_fails_on_its_root_is_accepted_with_that_root_from_certs_d()
+    public void AChainThatOnlyFailsOnItsRootIsAcceptedWithThatRootFromCertsD()
     {
         var (ca, leaf) = CaAndLeaf("registry.test");
         Assert.True(RegistryTransport.Validate([ca], leaf, null, SslPolicyErrors.RemoteCertificateChainErrors));
     }
 
     [Fact]
-    public void Without_certs_d_roots_an_untrusted_chain_is_refused()
+    public void WithoutCertsDRootsAnUntrustedChainIsRefused()
     {
         var (_, leaf) = CaAndLeaf("registry.test");
         Assert.False(RegistryTransport.Validate([], leaf, null, SslPolicyErrors.RemoteCertificateChainErrors));
     }
 
     [Fact]
-    public void Another_ca_does_not_vouch_for_the_leaf()
+    public void AnotherCaDoesNotVouchForTheLeaf()
     {
         var (_, leaf) = CaAndLeaf("registry.test");
         var (otherCa, _) = CaAndLeaf("other.test");
@@ -36,7 +36,7 @@ public sealed class RegistryCertificateTests
     }
 
     [Fact]
-    public void A_name_mismatch_is_refused_even_with_the_right_root()
+    public void ANameMismatchIsRefusedEvenWithTheRightRoot()
     {
         var (ca, leaf) = CaAndLeaf("registry.test");
         Assert.False(RegistryTransport.Validate([ca], leaf, null, SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors));

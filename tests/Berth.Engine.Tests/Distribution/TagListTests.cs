@@ -30,7 +30,7 @@ public sealed class TagListTests
         using var http = new HttpClient(handler);
         var repository = new RegistryRepository(RegistrySession.Over(http, new Uri("http://registry.test/"), "registry.test"), "team/app", push: false);
 
-        Assert.Equal(["a", "b", "c"], await repository.ListTagsAsync(default));
+        Assert.Equal(["a", "b", "c"], await repository.ListTagsAsync(TestContext.Current.CancellationToken));
         Assert.Equal(2, handler.Requests.Count);
     }
 
@@ -48,7 +48,7 @@ public sealed class TagListTests
         };
         using var http = new HttpClient(handler);
         var repository = new RegistryRepository(RegistrySession.Over(http, new Uri("http://registry.test/"), "registry.test"), "r", push: false);
-        Assert.Equal(["x"], await repository.ListTagsAsync(default));
+        Assert.Equal(["x"], await repository.ListTagsAsync(TestContext.Current.CancellationToken));
     }
 
     [Theory]

@@ -33,7 +33,7 @@ public sealed class OciSpecBuilderTests : IDisposable
         s.Syscalls!.Any(r => r.Action == "SCMP_ACT_ALLOW" && r.Args is null && r.Names.Contains(syscall));
 
     [Fact]
-    public void Default_capabilities_are_dockers_14_in_bounding_effective_permitted()
+    public void DefaultCapabilitiesAreDockers14InBoundingEffectivePermitted()
     {
         var caps = Build().Process.Capabilities!;
         Assert.Equal(Capabilities.Default, caps.Bounding);
@@ -45,7 +45,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Non_root_users_get_only_the_bounding_set()
+    public void NonRootUsersGetOnlyTheBoundingSet()
     {
         var caps = Build(i => i with { User = "app" }).Process.Capabilities!;
         Assert.Equal(Capabilities.Default, caps.Bounding);
@@ -54,7 +54,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void CapAdd_and_CapDrop_accept_any_case_and_the_CAP_prefix()
+    public void CapAddAndCapDropAcceptAnyCaseAndTheCAPPrefix()
     {
         var caps = Build(i => i with { CapAdd = ["sys_admin", "CAP_NET_ADMIN"], CapDrop = ["chown", "Cap_Kill"] }).Process.Capabilities!.Bounding!;
         Assert.Contains("CAP_SYS_ADMIN", caps);
@@ -65,7 +65,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void CapDrop_ALL_keeps_only_CapAdd_and_CapAdd_ALL_gives_everything_but_CapDrop()
+    public void CapDropALLKeepsOnlyCapAddAndCapAddALLGivesEverythingButCapDrop()
     {
         Assert.Equal(["CAP_NET_BIND_SERVICE"], Build(i => i with { CapDrop = ["ALL"], CapAdd = ["net_bind_service"] }).Process.Capabilities!.Bounding);
         Assert.Empty(Build(i => i with { CapDrop = ["all"] }).Process.Capabilities!.Bounding!);
@@ -75,7 +75,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_or_unsupported_capabilities_are_rejected()
+    public void UnknownOrUnsupportedCapabilitiesAreRejected()
     {
         var e = Assert.Throws<InvalidParameterException>(() => Build(i => i with { CapAdd = ["FOO"] }));
         Assert.Equal("unknown capability: \"CAP_FOO\"", e.Message);
@@ -83,7 +83,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Privileged_gets_all_caps_no_seccomp_no_masking_rw_sys_and_all_devices()
+    public void PrivilegedGetsAllCapsNoSeccompNoMaskingRwSysAndAllDevices()
     {
         var s = Build(i => i with { Privileged = true });
         Assert.Equal(Capabilities.All, s.Process.Capabilities!.Bounding);
@@ -98,7 +98,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Environment_defaults_and_precedence_follow_docker()
+    public void EnvironmentDefaultsAndPrecedenceFollowDocker()
     {
         var s = Build(i => i with { Tty = true, Env = ["FOO=bar", "PATH=/custom", "HOSTNAME=mine"] });
         Assert.Equal(["PATH=/custom", "HOSTNAME=mine", "TERM=xterm", "FOO=bar", "HOME=/root"], s.Process.Env);
@@ -112,7 +112,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Masked_and_readonly_paths_are_dockers()
+    public void MaskedAndReadonlyPathsAreDockers()
     {
         var s = Build();
         Assert.Contains("/proc/kcore", s.Linux.MaskedPaths!);
@@ -123,7 +123,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Seccomp_rules_follow_the_capability_set()
+    public void SeccompRulesFollowTheCapabilitySet()
     {
         var plain = Build().Linux.Seccomp!;
         Assert.Equal("SCMP_ACT_ERRNO", plain.DefaultAction);
@@ -147,7 +147,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Security_options()
+    public void SecurityOptions()
     {
         Assert.Null(Build(i => i with { SecurityOpt = ["seccomp=unconfined"] }).Linux.Seccomp);
         Assert.Null(Build(i => i with { SecurityOpt = ["seccomp:unconfined"] }).Linux.Seccomp);
@@ -162,7 +162,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Namespaces_network_path_and_cgroupns_on_v2_only()
+    public void NamespacesNetworkPathAndCgroupnsOnV2Only()
     {
         var v1 = Build();
         Assert.Equal(["mount", "network", "uts", "pid", "ipc"], v1.Linux.Namespaces.Select(n => n.Type));
@@ -174,7 +174,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Mounts_resources_rlimits_and_sysctls()
+    public void MountsResourcesRlimitsAndSysctls()
     {
         var s = Build(i => i with
         {
@@ -204,7 +204,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void User_workdir_and_root()
+    public void UserWorkdirAndRoot()
     {
         var s = Build(i => i with { User = "app", GroupAdd = ["tty"], WorkingDir = "/srv//app/", ReadonlyRootfs = true });
         Assert.Equal((1000u, 1000u), (s.Process.User.Uid, s.Process.User.Gid));
@@ -218,7 +218,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Json_uses_the_spec_names_omits_nulls_and_has_the_required_fields()
+    public void JsonUsesTheSpecNamesOmitsNullsAndHasTheRequiredFields()
     {
         var json = JsonDocument.Parse(OciSpecBuilder.Serialize(Build(i => i with { Memory = 1 << 26, Tty = true })));
         var root = json.RootElement;
@@ -247,12 +247,12 @@ public sealed class OciSpecBuilderTests : IDisposable
     }
 
     [Fact]
-    public async Task WriteAsync_replaces_config_json_atomically()
+    public async Task WriteAsyncReplacesConfigJsonAtomically()
     {
         var spec = Build();
         await OciSpecBuilder.WriteAsync(spec, _fs.Dir, CancellationToken.None);
         await OciSpecBuilder.WriteAsync(spec, _fs.Dir, CancellationToken.None);
-        Assert.Equal(OciSpecBuilder.Serialize(spec), await File.ReadAllBytesAsync(Path.Combine(_fs.Dir, "config.json")));
+        Assert.Equal(OciSpecBuilder.Serialize(spec), await File.ReadAllBytesAsync(Path.Combine(_fs.Dir, "config.json"), TestContext.Current.CancellationToken));
         Assert.Equal(["config.json", "rootfs"], Directory.EnumerateFileSystemEntries(_fs.Dir).Select(Path.GetFileName).Order());
     }
 }

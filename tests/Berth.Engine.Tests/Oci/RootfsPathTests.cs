@@ -15,11 +15,11 @@ public sealed class RootfsPathTests : IDisposable
     [InlineData("/../../etc/passwd", "/etc/passwd")]
     [InlineData("//etc/./passwd", "/etc/passwd")]
     [InlineData("/", "")]
-    public void Lexical_paths_stay_under_the_root(string path, string expected) =>
+    public void LexicalPathsStayUnderTheRoot(string path, string expected) =>
         Assert.Equal(_fs.Rootfs + expected, RootfsPath.SecureJoin(_fs.Rootfs, path));
 
     [Fact]
-    public void Symlinks_resolve_as_if_the_rootfs_were_slash()
+    public void SymlinksResolveAsIfTheRootfsWereSlash()
     {
         Directory.CreateDirectory(Path.Combine(_fs.Rootfs, "real"));
         File.CreateSymbolicLink(Path.Combine(_fs.Rootfs, "abs"), "/real");
@@ -31,14 +31,14 @@ public sealed class RootfsPathTests : IDisposable
     }
 
     [Fact]
-    public void Symlink_loops_fail()
+    public void SymlinkLoopsFail()
     {
         File.CreateSymbolicLink(Path.Combine(_fs.Rootfs, "loop"), "/loop");
         Assert.Throws<IOException>(() => RootfsPath.SecureJoin(_fs.Rootfs, "/loop/x"));
     }
 
     [Fact]
-    public void MkdirAll_creates_missing_dirs_owned_by_the_user_through_inner_symlinks_only()
+    public void MkdirAllCreatesMissingDirsOwnedByTheUserThroughInnerSymlinksOnly()
     {
         Directory.CreateDirectory(Path.Combine(_fs.Rootfs, "srv"));
         File.CreateSymbolicLink(Path.Combine(_fs.Rootfs, "work"), "../../srv");     // clamped: /srv
@@ -57,7 +57,7 @@ public sealed class RootfsPathTests : IDisposable
     }
 
     [Fact]
-    public void MkdirAll_over_a_file_is_refused()
+    public void MkdirAllOverAFileIsRefused()
     {
         File.WriteAllText(Path.Combine(_fs.Rootfs, "file"), "");
         Assert.Throws<Berth.Core.Errors.InvalidParameterException>(() => RootfsPath.MkdirAll(_fs.Rootfs, "/file", 0, 0));

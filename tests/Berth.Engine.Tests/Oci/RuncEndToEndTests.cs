@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Berth.Engine.Runtime.Oci;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Berth.Engine.Tests.Oci;
 
@@ -18,13 +17,11 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _fs.Dispose();
 
     [Fact]
-    public async Task Busybox_under_runc_sees_dockers_default_profile()
+    public async Task BusyboxUnderRuncSeesDockersDefaultProfile()
     {
-        if (!File.Exists(Runc) || !File.Exists(Busybox) || Environment.UserName != "root")
-        {
-            output.WriteLine("skipped: needs root, runc and busybox-static");
-            return;
-        }
+        Assert.SkipUnless(Environment.UserName == "root", "needs root");
+        Assert.SkipUnless(File.Exists(Runc), $"needs runc at {Runc} (Debian: runc)");
+        Assert.SkipUnless(File.Exists(Busybox), $"needs {Busybox} (Debian: busybox-static)");
         MakeBusyboxRootfs(_fs.Rootfs);
 
         const string rootScript = """

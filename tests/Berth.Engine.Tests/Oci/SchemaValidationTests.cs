@@ -1,18 +1,17 @@
 using System.Diagnostics;
 using Berth.Engine.Runtime.Oci;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Berth.Engine.Tests.Oci;
 
 /// <summary>
-/// Validates generated config.json files against the OCI runtime-spec JSON schema in
-/// /work/shared/specs, with python3-jsonschema when the machine has it (there is no
-/// maintained draft-04 validator for System.Text.Json).
+/// Validates generated config.json files against the OCI runtime-spec JSON schema (copied into
+/// Schemas/oci-runtime-spec from shared/specs), with python3-jsonschema (there is no maintained
+/// draft-04 validator for System.Text.Json). Skipped, with the reason, without it.
 /// </summary>
 public sealed class SchemaValidationTests(ITestOutputHelper output) : IDisposable
 {
-    private const string SchemaDir = "/work/shared/specs/oci-runtime-spec";
+    private static readonly string SchemaDir = Path.Combine(AppContext.BaseDirectory, "Schemas", "oci-runtime-spec");
     private readonly TempRootfs _fs = new();
 
     public void Dispose() => _fs.Dispose();
@@ -38,13 +37,12 @@ public sealed class SchemaValidationTests(ITestOutputHelper output) : IDisposabl
         """;
 
     [Fact]
-    public async Task Generated_configs_validate_against_the_runtime_spec_schema()
+    public async Task GeneratedConfigsValidateAgainstTheRuntimeSpecSchema()
     {
-        if (!File.Exists(Path.Combine(SchemaDir, "config-schema.json")))
-        {
-            output.WriteLine("skipped: no schema");
-            return;
-        }
+        Assert.True(File.Exists(Path.Combine(SchemaDir, "config-schema.json")), $"the schema is missing from {SchemaDir}");
+        // Debian's python3 with python3-jsonschema, which scripts/test installs.
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        Assert.SkipUnless(await HasJsonSchemaAsync(python), $"needs {python} with the jsonschema module (Debian: python3-jsonschema)");
         var files = new List<string>();
         var variants = new (string Name, Func<ContainerSpecInput, ContainerSpecInput> Change)[]
         {
@@ -64,19 +62,34 @@ public sealed class SchemaValidationTests(ITestOutputHelper output) : IDisposabl
                 Id = "x", RootfsPath = _fs.Rootfs, Args = ["sh"], Env = ["A=B"], Hostname = "x", CgroupsPath = "/berth/x",
             });
             var path = Path.Combine(_fs.Dir, name + ".json");
-            await File.WriteAllBytesAsync(path, OciSpecBuilder.Serialize(OciSpecBuilder.Build(input, OciHostInfo.Current with { CgroupV2 = true })));
+            await File.WriteAllBytesAsync(path, OciSpecBuilder.Serialize(OciSpecBuilder.Build(input, OciHostInfo.Current with { CgroupV2 = true })), TestContext.Current.CancellationToken);
             files.Add(path);
         }
 
-        // Debian's python3 with python3-jsonschema, which scripts/test installs.
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-W", "ignore", "-c", Validator, SchemaDir }.Concat(files)) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        var stdout = await p.StandardOutput.ReadToEndAsync();
-        var stderr = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var stdout = await p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = await p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
         output.WriteLine(stdout + stderr);
         Assert.Equal("valid", stdout.Trim());
+    }
+
+    private static async Task<bool> HasJsonSchemaAsync(string python)
+    {
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-W", "ignore", "-c", "import jsonschema" }) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no python3 at all
+        }
     }
 }

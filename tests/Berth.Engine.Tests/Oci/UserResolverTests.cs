@@ -11,7 +11,7 @@ public sealed class UserResolverTests : IDisposable
     public void Dispose() => _fs.Dispose();
 
     [Fact]
-    public void Empty_spec_is_root_with_root_home()
+    public void EmptySpecIsRootWithRootHome()
     {
         var u = UserResolver.Resolve(_fs.Rootfs, "");
         Assert.Equal(new ResolvedUser(0, 0, [], "/root"), u with { AdditionalGids = [] });
@@ -19,7 +19,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Name_gives_uid_gid_home_and_the_groups_listing_the_user()
+    public void NameGivesUidGidHomeAndTheGroupsListingTheUser()
     {
         var u = UserResolver.Resolve(_fs.Rootfs, "app");
         Assert.Equal(1000u, u.Uid);
@@ -29,7 +29,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Numeric_uid_in_passwd_uses_its_entry()
+    public void NumericUidInPasswdUsesItsEntry()
     {
         var u = UserResolver.Resolve(_fs.Rootfs, "1000");
         Assert.Equal((1000u, 1000u, "/home/app"), (u.Uid, u.Gid, u.Home));
@@ -37,7 +37,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Numeric_uid_not_in_passwd_is_allowed_with_home_slash()
+    public void NumericUidNotInPasswdIsAllowedWithHomeSlash()
     {
         var u = UserResolver.Resolve(_fs.Rootfs, "4242");
         Assert.Equal((4242u, 0u, "/"), (u.Uid, u.Gid, u.Home));
@@ -45,7 +45,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Explicit_group_replaces_gid_and_drops_implicit_supplementary_groups()
+    public void ExplicitGroupReplacesGidAndDropsImplicitSupplementaryGroups()
     {
         var byName = UserResolver.Resolve(_fs.Rootfs, "app:staff");
         Assert.Equal((1000u, 50u), (byName.Uid, byName.Gid));
@@ -62,7 +62,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_names_fail_with_dockers_messages()
+    public void UnknownNamesFailWithDockersMessages()
     {
         var e = Assert.Throws<InvalidParameterException>(() => UserResolver.Resolve(_fs.Rootfs, "nobody"));
         Assert.Equal("unable to find user nobody: no matching entries in passwd file", e.Message);
@@ -73,7 +73,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void GroupAdd_accepts_names_and_numbers_in_order_without_duplicates()
+    public void GroupAddAcceptsNamesAndNumbersInOrderWithoutDuplicates()
     {
         var u = UserResolver.Resolve(_fs.Rootfs, "app", ["tty", "1234", "staff"]);
         Assert.Equal([50u, 999u, 5u, 1234u], u.AdditionalGids);
@@ -82,7 +82,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Without_passwd_only_numeric_users_work()
+    public void WithoutPasswdOnlyNumericUsersWork()
     {
         using var bare = new TempRootfs(withEtc: false);
         Assert.Equal(new ResolvedUser(0, 0, [], "/"), UserResolver.Resolve(bare.Rootfs, "") with { AdditionalGids = [] });
@@ -91,7 +91,7 @@ public sealed class UserResolverTests : IDisposable
     }
 
     [Fact]
-    public void Symlinked_passwd_pointing_outside_the_rootfs_is_resolved_inside_it()
+    public void SymlinkedPasswdPointingOutsideTheRootfsIsResolvedInsideIt()
     {
         // A host file the image must never be able to read through its /etc/passwd.
         var outside = Path.Combine(_fs.Dir, "host-passwd");

@@ -11,7 +11,7 @@ public sealed class ShimCodecTests
     private static readonly DateTime Time = new DateTime(2026, 11, 28, 6, 14, 50, DateTimeKind.Utc).AddTicks(1234567);
 
     [Fact]
-    public void Requests_written_by_the_client_are_read_by_the_shim()
+    public void RequestsWrittenByTheClientAreReadByTheShim()
     {
         var request = new ShimRequest(ShimOps.Attach, Signal: 9, Height: 30, Width: 100, Stdin: true, Stdout: false, Stderr: true);
         var json = JsonSerializer.SerializeToUtf8Bytes(request, ShimJsonContext.Default.ShimRequest);
@@ -21,7 +21,7 @@ public sealed class ShimCodecTests
     }
 
     [Fact]
-    public void Responses_written_by_the_shim_match_the_context()
+    public void ResponsesWrittenByTheShimMatchTheContext()
     {
         foreach (var response in new[]
         {
@@ -38,7 +38,7 @@ public sealed class ShimCodecTests
     }
 
     [Fact]
-    public void Launch_line_and_exit_file_match_the_context()
+    public void LaunchLineAndExitFileMatchTheContext()
     {
         var exit = new ShimExitFile(7, Time, false);
         Assert.Equal(exit, JsonSerializer.Deserialize(ShimCodec.WriteExitFile(exit).AsSpan()[..^1], ShimJsonContext.Default.ShimExitFile));
@@ -48,7 +48,7 @@ public sealed class ShimCodecTests
     }
 
     [Fact]
-    public void Runtime_errors_are_taken_from_error_lines_only()
+    public void RuntimeErrorsAreTakenFromErrorLinesOnly()
     {
         Assert.Equal("exec failed", ShimCodec.ReadRuntimeError("{\"level\":\"error\",\"msg\":\"exec failed\",\"time\":\"t\"}"u8));
         Assert.Null(ShimCodec.ReadRuntimeError("{\"level\":\"warning\",\"msg\":\"meh\"}"u8));

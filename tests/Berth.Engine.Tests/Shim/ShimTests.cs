@@ -17,7 +17,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     [Fact]
-    public async Task Output_lands_in_the_json_log_with_stream_and_time()
+    public async Task OutputLandsInTheJsonLogWithStreamAndTime()
     {
         using var c = fixture.NewContainer(["sh", "-c", "echo hello; echo 'oops \"q\" <&>' >&2; printf 'no newline'"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -37,7 +37,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Attach_gets_framed_stdout_and_stderr()
+    public async Task AttachGetsFramedStdoutAndStderr()
     {
         using var c = fixture.NewContainer(["sh", "-c", "echo out1; echo err1 >&2; echo out2"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -50,7 +50,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Stdin_through_attach_reaches_cat_and_stdin_once_closes_it()
+    public async Task StdinThroughAttachReachesCatAndStdinOnceClosesIt()
     {
         using var c = fixture.NewContainer(["cat"], stdin: true, stdinOnce: true);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -64,7 +64,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Exit_code_is_reported_and_the_exit_file_written()
+    public async Task ExitCodeIsReportedAndTheExitFileWritten()
     {
         using var c = fixture.NewContainer(["sh", "-c", "exit 7"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -86,7 +86,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Kill_with_sigkill_gives_137()
+    public async Task KillWithSigkillGives137()
     {
         using var c = fixture.NewContainer(["sleep", "1000"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -97,7 +97,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Missing_executable_fails_the_launch_with_the_runtime_message()
+    public async Task MissingExecutableFailsTheLaunchWithTheRuntimeMessage()
     {
         using var c = fixture.NewContainer(["nope"]);
         var e = await Assert.ThrowsAsync<ShimFailureException>(() => _launcher.LaunchAsync(c.Options, Timeout()));
@@ -110,7 +110,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Container_survives_the_client_and_a_new_client_reconnects()
+    public async Task ContainerSurvivesTheClientAndANewClientReconnects()
     {
         using var c = fixture.NewContainer(["sh", "-c", "echo started; sleep 1000"]);
         int pid;
@@ -126,7 +126,8 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
         Assert.True(Directory.Exists($"/proc/{pid}"));
 
         var wait = again.WaitAsync(Timeout());
-        await Task.Delay(100);
+        // The shim still says running after the wait went out, and the wait has not answered.
+        Assert.Equal("running", (await again.StateAsync(Timeout())).Status);
         Assert.False(wait.IsCompleted);
         // (SIGKILL: a pid namespace's init ignores SIGTERM without a handler, as sh has none.)
         await again.KillAsync(9, Timeout());
@@ -136,7 +137,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Tty_attach_gets_raw_output_and_resize_works()
+    public async Task TtyAttachGetsRawOutputAndResizeWorks()
     {
         using var c = fixture.NewContainer(["sh", "-c", "sleep 0.3; stty size; echo done"], tty: true);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -150,7 +151,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Long_lines_split_at_16k_and_every_line_is_logged()
+    public async Task LongLinesSplitAt16kAndEveryLineIsLogged()
     {
         using var c = fixture.NewContainer(["sh", "-c", "seq 1 200000; head -c 40000 /dev/zero | tr '\\0' x; echo"]);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -168,7 +169,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Run_at_start_creates_nothing_until_start_then_runs_with_one_runtime_call()
+    public async Task RunAtStartCreatesNothingUntilStartThenRunsWithOneRuntimeCall()
     {
         using var c = fixture.NewContainer(["sh", "-c", "echo ran; exit 3"], runAtStart: true);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -188,7 +189,7 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     }
 
     [Fact]
-    public async Task Run_at_start_of_a_missing_command_fails_the_start_and_leaves_nothing()
+    public async Task RunAtStartOfAMissingCommandFailsTheStartAndLeavesNothing()
     {
         using var c = fixture.NewContainer(["no-such-command"], runAtStart: true);
         var shim = await _launcher.LaunchAsync(c.Options, Timeout());
@@ -205,12 +206,12 @@ public sealed class ShimTests(ShimFixture fixture) : IClassFixture<ShimFixture>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_container_never_started_is_deleted_and_its_shim_exits_after_the_start_timeout(bool runAtStart)
+    public async Task AContainerNeverStartedIsDeletedAndItsShimExitsAfterTheStartTimeout(bool runAtStart)
     {
         using var c = fixture.NewContainer(["true"], runAtStart: runAtStart, startTimeoutSeconds: 1);
         await _launcher.LaunchAsync(c.Options, Timeout());
         // The shim removes its socket when it exits (bounded poll, not a timing assertion).
-        for (var i = 0; i < 150 && File.Exists(c.Options.SocketPath); i++) await Task.Delay(100);
+        for (var i = 0; i < 150 && File.Exists(c.Options.SocketPath); i++) await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.False(File.Exists(c.Options.SocketPath), "the shim is still serving");
         Assert.False(Directory.Exists(Path.Combine(fixture.RuntimeRoot, c.Options.ContainerId)), "runtime state left behind");
     }

@@ -37,7 +37,7 @@ public sealed class AllTagsPullTests
     [Fact]
     public async Task PullAllTagsSaysWhatDockerdSays()
     {
-        if (!ReferenceDockerd.Installed) return;
+        Assert.SkipUnless(ReferenceDockerd.Installed, "needs dockerd (Debian: docker.io) and the docker CLI");
         await using var registry = await RegistryServer.StartDistributionAsync();
         await SeedAsync(registry);
         await using var daemon = new BerthDaemon();

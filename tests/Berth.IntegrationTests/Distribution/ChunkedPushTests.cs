@@ -42,8 +42,8 @@ public sealed class ChunkedPushTests
         using var http = daemon.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/images/{name}/push?tag=v1");
         request.Headers.Add("X-Registry-Auth", Convert.ToBase64String("{}"u8));
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, body);
 
         var pushing = body.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -16,7 +16,7 @@ public sealed class DockerdWithRegistries : IAsyncLifetime
 
     public static bool Available => ReferenceDockerd.Installed && RegistryServer.DistributionInstalled && File.Exists("/usr/bin/htpasswd");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // scripts/test installs these; without them the tests fail rather than pass untested.
         if (!Available) throw new InvalidOperationException("dockerd (docker.io), docker-registry and htpasswd (apache2-utils) are required");
@@ -33,7 +33,7 @@ public sealed class DockerdWithRegistries : IAsyncLifetime
         if (imported.ExitCode != 0) throw new InvalidOperationException("docker import: " + imported);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Secured is not null) await Secured.DisposeAsync();
         if (Plain is not null) await Plain.DisposeAsync();
@@ -86,7 +86,7 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
     }
 
     [Fact]
-    public async Task Push_rmi_pull_run()
+    public async Task PushRmiPullRun()
     {
         var repo = $"{env.Plain!.Address}/{Unique("it/round")}";
         Assert.Equal(0, (await Berth("tag", "busybox:latest", repo + ":v1")).ExitCode);
@@ -118,7 +118,7 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
     }
 
     [Fact]
-    public async Task Run_and_create_pull_a_missing_image()
+    public async Task RunAndCreatePullAMissingImage()
     {
         var reference = await SeedAsync(env.Plain!, Unique("it/missing"));
 
@@ -157,7 +157,7 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
     [InlineData("push", "{reg}/it/not-here:v1")]
     [InlineData("push", "-a", "{reg}/it/not-here:v1")]
     [InlineData("push", "{reg}/it/not-here")]
-    public async Task Errors_read_as_dockers(params string[] args)
+    public async Task ErrorsReadAsDockers(params string[] args)
     {
         args = args.Select(a => a.Replace("{reg}", env.Plain!.Address)).ToArray();
         var docker = await Docker(args);
@@ -168,7 +168,7 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
     }
 
     [Fact]
-    public async Task Login_push_pull_logout_with_htpasswd()
+    public async Task LoginPushPullLogoutWithHtpasswd()
     {
         var registry = env.Secured!.Address;
         var reference = $"{registry}/{Unique("it/private")}:v1";
@@ -191,8 +191,8 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
         Assert.Equal("Login Succeeded\n", login.Stdout);
         Assert.Equal(dockerLogin.Stderr.Replace(_dockerConfig, _berthConfig), login.Stderr);
         // Same file, byte for byte, as the docker CLI writes.
-        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dockerConfig, "config.json")),
-            await File.ReadAllTextAsync(Path.Combine(_berthConfig, "config.json")));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dockerConfig, "config.json"), TestContext.Current.CancellationToken),
+            await File.ReadAllTextAsync(Path.Combine(_berthConfig, "config.json"), TestContext.Current.CancellationToken));
 
         var stored = await Berth("login", registry);
         Assert.Equal(0, stored.ExitCode);
@@ -208,7 +208,7 @@ public sealed class CliAgainstDockerdTests(DockerdWithRegistries env) : IClassFi
 
         var logout = await Berth("logout", registry);
         Assert.Equal(new CommandResult(0, $"Removing login credentials for {registry}\n", ""), logout);
-        Assert.Equal("{\n\t\"auths\": {}\n}", await File.ReadAllTextAsync(Path.Combine(_berthConfig, "config.json")));
+        Assert.Equal("{\n\t\"auths\": {}\n}", await File.ReadAllTextAsync(Path.Combine(_berthConfig, "config.json"), TestContext.Current.CancellationToken));
         Assert.Equal(0, (await Berth("rmi", reference)).ExitCode);
         var afterLogout = await Berth("pull", reference);
         Assert.Equal(1, afterLogout.ExitCode);

@@ -39,7 +39,7 @@ public sealed class DockerdInteropTests
     [Theory]
     [InlineData("berth")]
     [InlineData("distribution")]
-    public async Task Berth_cli_pushes_reach_dockerd_and_skopeo(string kind)
+    public async Task BerthCliPushesReachDockerdAndSkopeo(string kind)
     {
         await using var registry = kind == "berth" ? await RegistryServer.StartBerthAsync() : await RegistryServer.StartDistributionAsync();
         await using var berthd = await BerthDaemon.StartWithBusyboxAsync();
@@ -69,13 +69,13 @@ public sealed class DockerdInteropTests
             // its oci: lookup only matches OCI media types, so the layout is checked by hand.)
             var layout = Path.Combine(work, "oci");
             Ok(await ReferenceClients.Skopeo("copy", "--preserve-digests", "--src-tls-verify=false", $"docker://{image}", $"oci:{layout}:v1"));
-            using (var index = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(layout, "index.json"))))
+            using (var index = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(layout, "index.json"), TestContext.Current.CancellationToken)))
             {
                 var manifest = Assert.Single(index.RootElement.GetProperty("manifests").EnumerateArray());
                 Assert.Equal(digest, manifest.GetProperty("digest").GetString());
                 Assert.Equal("v1", manifest.GetProperty("annotations").GetProperty("org.opencontainers.image.ref.name").GetString());
             }
-            var blob = await File.ReadAllBytesAsync(Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..]));
+            var blob = await File.ReadAllBytesAsync(Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..]), TestContext.Current.CancellationToken);
             Assert.Equal(digest, OciLayout.DigestOf(blob));
         }
         finally

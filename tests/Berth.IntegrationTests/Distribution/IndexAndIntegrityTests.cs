@@ -44,9 +44,9 @@ public sealed class IndexAndIntegrityTests
         var pushed = await images.PushImageAsync("corrupt", "v1", "amd64", [("a", new byte[100_000]), ("b", "second"u8.ToArray())]);
         var victim = pushed.Layers[0].Digest[7..];
         var data = Path.Combine(registry.StorageRoot, "docker/registry/v2/blobs/sha256", victim[..2], victim, "data");
-        var bytes = await File.ReadAllBytesAsync(data);
+        var bytes = await File.ReadAllBytesAsync(data, TestContext.Current.CancellationToken);
         bytes[bytes.Length / 2] ^= 0xff;
-        await File.WriteAllBytesAsync(data, bytes);
+        await File.WriteAllBytesAsync(data, bytes, TestContext.Current.CancellationToken);
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
 
         var pull = await daemon.Docker("pull", $"{registry.Address}/corrupt:v1");
@@ -73,7 +73,7 @@ public sealed class IndexAndIntegrityTests
         var pull = daemon.Docker("pull", name);
         var watch = Stopwatch.StartNew();
         while (!pushed.Layers.Any(l => File.Exists(Path.Combine(blobDir, l.Digest[7..]))) && watch.Elapsed < TimeSpan.FromSeconds(60))
-            await Task.Delay(5);
+            await Task.Delay(5, TestContext.Current.CancellationToken);
         await daemon.KillHardAsync();
         await pull;
         var verified = pushed.Layers.Where(l => File.Exists(Path.Combine(blobDir, l.Digest[7..]))).ToList();

@@ -31,7 +31,7 @@ public sealed class RegistryMatrixFixture : IAsyncLifetime
     public string Htpasswd { get; private set; } = null!;
     public BerthDaemon Daemon { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Pki = TestPki.Create(Path.Combine(Work, "pki"));
         Htpasswd = await TestPki.WriteHtpasswdAsync(Path.Combine(Work, "htpasswd"), User, Password);
@@ -42,7 +42,7 @@ public sealed class RegistryMatrixFixture : IAsyncLifetime
         await Daemon.ImportBusyboxAsync("busybox:latest");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Daemon.DisposeAsync();
         await Cleanup.RemoveTreeAsync(Work, cgroupParent: null);
@@ -89,7 +89,7 @@ public sealed class RegistryMatrixTests(RegistryMatrixFixture fixture) : IClassF
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Push_rmi_pull_and_run(MatrixSetup setup, string client)
+    public async Task PushRmiPullAndRun(MatrixSetup setup, string client)
     {
         var daemon = fixture.Daemon;
         Task<CommandResult> Cli(string? stdin, params string[] args)

@@ -147,6 +147,15 @@ public sealed class BerthDaemon : IAsyncDisposable
             ["BERTH_CONFIG"] = BerthConfigDir,
         }, stdin);
 
+    /// <summary>Starts `berth ARGS` and returns while it runs (for followers and streams).</summary>
+    public RunningCommand StartBerth(params string[] args) =>
+        new(BerthPath, args, new Dictionary<string, string>
+        {
+            ["BERTH_HOST"] = Host,
+            ["DOCKER_HOST"] = Host,
+            ["BERTH_CONFIG"] = BerthConfigDir,
+        });
+
     /// <summary>The reference docker CLI against this berthd.</summary>
     public Task<CommandResult> Docker(params string[] args) => DockerWithInput(null, args);
 

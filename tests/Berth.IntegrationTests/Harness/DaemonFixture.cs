@@ -5,9 +5,9 @@ public sealed class DaemonFixture : IAsyncLifetime
 {
     public BerthDaemon Daemon { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Daemon = await BerthDaemon.StartWithBusyboxAsync();
+    public async ValueTask InitializeAsync() => Daemon = await BerthDaemon.StartWithBusyboxAsync();
 
-    public async Task DisposeAsync() => await Daemon.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Daemon.DisposeAsync();
 
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 }

@@ -13,20 +13,20 @@ public sealed class RegistryClientsTests : IAsyncLifetime
     private RegistryServer _registry = null!;
     private readonly string _work = Path.Combine("/tmp", "regcli-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_work);
         _registry = await RegistryServer.StartBerthAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _registry.DisposeAsync();
         await Cleanup.RemoveTreeAsync(_work, cgroupParent: null);
     }
 
     [Fact]
-    public async Task Dockerd_pushes_pulls_and_runs()
+    public async Task DockerdPushesPullsAndRuns()
     {
         await using var dockerd = await ReferenceDockerd.StartAsync();
         var image = $"{_registry.Address}/dockerd/busybox:v1";
@@ -55,7 +55,7 @@ public sealed class RegistryClientsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Skopeo_copies_in_both_directions_and_inspects()
+    public async Task SkopeoCopiesInBothDirectionsAndInspects()
     {
         var source = Path.Combine(_work, "oci-source");
         var image = await OciLayout.WriteAsync(source, "v1", [await BusyboxRootfs.TarAsync(), LayerWithFile("hello.txt", "hello")]);
@@ -81,8 +81,8 @@ public sealed class RegistryClientsTests : IAsyncLifetime
         foreach (var digest in image.LayerDigests.Append(image.ConfigDigest).Append(image.ManifestDigest))
         {
             var name = digest["sha256:".Length..];
-            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(source, "blobs", "sha256", name)),
-                await File.ReadAllBytesAsync(Path.Combine(copyBack, "blobs", "sha256", name)));
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(source, "blobs", "sha256", name), TestContext.Current.CancellationToken),
+                await File.ReadAllBytesAsync(Path.Combine(copyBack, "blobs", "sha256", name), TestContext.Current.CancellationToken));
         }
 
         // Registry to registry, through skopeo: blobs are mounted or copied, the digest is kept.
@@ -95,11 +95,11 @@ public sealed class RegistryClientsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Podman_pushes_and_pulls()
+    public async Task PodmanPushesAndPulls()
     {
         var podmanRoot = Path.Combine(_work, "podman");
         var tar = Path.Combine(_work, "busybox.tar");
-        await File.WriteAllBytesAsync(tar, await BusyboxRootfs.TarAsync());
+        await File.WriteAllBytesAsync(tar, await BusyboxRootfs.TarAsync(), TestContext.Current.CancellationToken);
         var import = await ReferenceClients.Podman(podmanRoot, "import", tar, "localhost/busybox:v1");
         Assert.True(import.ExitCode == 0, import.ToString());
         var id = import.Stdout.Trim().Split('\n')[^1].Replace("sha256:", "");

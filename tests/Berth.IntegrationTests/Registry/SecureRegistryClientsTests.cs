@@ -17,13 +17,13 @@ public sealed class SecureRegistryClientsTests : IAsyncLifetime
     private TestPki _pki = null!;
     private string _htpasswd = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _pki = TestPki.Create(Path.Combine(_work, "pki"));
         _htpasswd = await TestPki.WriteHtpasswdAsync(Path.Combine(_work, "htpasswd"), User, Password);
     }
 
-    public Task DisposeAsync() => Cleanup.RemoveTreeAsync(_work, cgroupParent: null);
+    public async ValueTask DisposeAsync() => await Cleanup.RemoveTreeAsync(_work, cgroupParent: null);
 
     private Task<RegistryServer> StartAsync(string kind) => kind == "berth"
         ? RegistryServer.StartBerthAsync(_pki.Security(_htpasswd))
@@ -32,7 +32,7 @@ public sealed class SecureRegistryClientsTests : IAsyncLifetime
     [Theory]
     [InlineData("berth")]
     [InlineData("distribution")]
-    public async Task Dockerd_logs_in_pushes_and_pulls_over_tls(string kind)
+    public async Task DockerdLogsInPushesAndPullsOverTls(string kind)
     {
         await using var registry = await StartAsync(kind);
         using var trust = ReferenceDockerd.TrustRegistryCa(registry.Address, _pki.CaCertificatePath);
@@ -62,7 +62,7 @@ public sealed class SecureRegistryClientsTests : IAsyncLifetime
     [Theory]
     [InlineData("berth")]
     [InlineData("distribution")]
-    public async Task Skopeo_and_podman_authenticate_over_tls(string kind)
+    public async Task SkopeoAndPodmanAuthenticateOverTls(string kind)
     {
         await using var registry = await StartAsync(kind);
         var source = Path.Combine(_work, "oci-" + kind);

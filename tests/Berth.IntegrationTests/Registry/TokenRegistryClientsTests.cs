@@ -23,7 +23,7 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
 
     private string Creds => $"{User}:{Password}";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _pki = TestPki.Create(Path.Combine(_work, "pki"));
         var htpasswd = await TestPki.WriteHtpasswdAsync(Path.Combine(_work, "htpasswd"), User, Password);
@@ -32,14 +32,14 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
         _registry = await RegistryServer.StartBerthAsync(_pki.Security(), config);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _registry.DisposeAsync();
         await Cleanup.RemoveTreeAsync(_work, cgroupParent: null);
     }
 
     [Fact]
-    public async Task Dockerd_logs_in_pushes_pulls_and_runs_with_tokens()
+    public async Task DockerdLogsInPushesPullsAndRunsWithTokens()
     {
         using var trust = ReferenceDockerd.TrustRegistryCa(_registry.Address, _pki.CaCertificatePath);
         await using var dockerd = await ReferenceDockerd.StartAsync();
@@ -73,7 +73,7 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Skopeo_copies_both_ways_with_tokens()
+    public async Task SkopeoCopiesBothWaysWithTokens()
     {
         var source = Path.Combine(_work, "oci-source");
         var image = await OciLayout.WriteAsync(source, "v1", [await BusyboxRootfs.TarAsync()]);
@@ -103,10 +103,10 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Podman_logs_in_pushes_and_pulls_with_tokens()
+    public async Task PodmanLogsInPushesAndPullsWithTokens()
     {
         var rootfs = Path.Combine(_work, "podman-rootfs.tar");
-        await File.WriteAllBytesAsync(rootfs, await BusyboxRootfs.TarAsync());
+        await File.WriteAllBytesAsync(rootfs, await BusyboxRootfs.TarAsync(), TestContext.Current.CancellationToken);
         var certDir = _pki.TrustDirectory;
         var podmanRoot = Path.Combine(_work, "podman");
         var image = $"{_registry.Address}/private/podman:v1";
@@ -125,7 +125,7 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
     /// realm hands an anonymous caller for public/* carries pull only, so a push with it is still 401.
     /// </summary>
     [Fact]
-    public async Task Anonymous_push_is_refused_and_public_pull_allowed()
+    public async Task AnonymousPushIsRefusedAndPublicPullAllowed()
     {
         using var ca = X509CertificateLoader.LoadCertificateFromFile(_pki.CaCertificatePath);
         using var handler = new HttpClientHandler
@@ -143,7 +143,7 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
 
         foreach (var repository in new[] { "private/x", "public/x" })
         {
-            using var push = await http.PostAsync($"v2/{repository}/blobs/uploads/", null);
+            using var push = await http.PostAsync($"v2/{repository}/blobs/uploads/", null, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, push.StatusCode);
             var challenge = push.Headers.WwwAuthenticate.Single();
             Assert.Equal("Bearer", challenge.Scheme);
@@ -155,14 +155,14 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
         using (var push = new HttpRequestMessage(HttpMethod.Post, "v2/public/x/blobs/uploads/"))
         {
             push.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(push);
+            using var response = await http.SendAsync(push, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Contains("insufficient_scope", response.Headers.WwwAuthenticate.Single().Parameter);
         }
         using (var pull = new HttpRequestMessage(HttpMethod.Get, "v2/public/x/tags/list"))
         {
             pull.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(pull);
+            using var response = await http.SendAsync(pull, TestContext.Current.CancellationToken);
             // Authorized: the repository just does not exist.
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
@@ -170,7 +170,7 @@ public sealed class TokenRegistryClientsTests : IAsyncLifetime
         using (var pull = new HttpRequestMessage(HttpMethod.Get, "v2/private/x/tags/list"))
         {
             pull.Headers.Authorization = new AuthenticationHeaderValue("Bearer", privateToken);
-            using var response = await http.SendAsync(pull);
+            using var response = await http.SendAsync(pull, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
     }

@@ -52,7 +52,7 @@ public sealed class AppendixBlobTests(DeletingRegistryFixture fixture) : IClassF
         using var referrers = await _oci.GetAsync($"/v2/appendix/never-pushed/referrers/{TestData.Digest(RandomBlob(8, 1))}");
         Assert.Equal(HttpStatusCode.OK, referrers.StatusCode);
         Assert.Equal(OciClient.OciIndex, referrers.Content.Headers.ContentType!.MediaType);
-        using var document = JsonDocument.Parse(await referrers.Content.ReadAsStringAsync());
+        using var document = JsonDocument.Parse(await referrers.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(2, document.RootElement.GetProperty("schemaVersion").GetInt32());
         Assert.Equal(OciClient.OciIndex, document.RootElement.GetProperty("mediaType").GetString());
     }
@@ -202,7 +202,7 @@ public sealed class AppendixBlobTests(DeletingRegistryFixture fixture) : IClassF
         var digest = await _oci.PushBlobAsync("appendix/range", blob);
         using var response = await _oci.GetAsync($"/v2/appendix/range/blobs/{digest}", ("Range", range));
         Assert.Equal(status, (int)response.StatusCode);
-        var body = await response.Content.ReadAsByteArrayAsync();
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         if (status == 416)
         {
             Assert.Equal("bytes */2048", OciClient.Header(response, "Content-Range"));

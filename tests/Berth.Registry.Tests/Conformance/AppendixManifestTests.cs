@@ -23,7 +23,7 @@ public sealed class AppendixManifestTests(DeletingRegistryFixture fixture) : ICl
         foreach (var manifest in set.Manifests)
         {
             using var put = await _oci.PutManifestAsync(name, manifest.Digest, manifest.Bytes, manifest.MediaType);
-            Assert.True(put.StatusCode == HttpStatusCode.Created, $"{manifest.Label}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+            Assert.True(put.StatusCode == HttpStatusCode.Created, $"{manifest.Label}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
             Assert.Equal(manifest.Digest, OciClient.Header(put, "Docker-Content-Digest"));
             Assert.Equal(manifest.Subject, OciClient.Header(put, "OCI-Subject"));
             using var byLocation = await _oci.GetAsync(OciClient.Location(put), AcceptBoth);
@@ -37,7 +37,7 @@ public sealed class AppendixManifestTests(DeletingRegistryFixture fixture) : ICl
 
         using (var tags = await _oci.GetAsync($"/v2/{name}/tags/list"))
         {
-            var listed = await tags.Content.ReadAsStringAsync();
+            var listed = await tags.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             foreach (var tag in set.Manifests.Select(m => m.Tag).OfType<string>()) Assert.Contains($"\"{tag}\"", listed);
         }
 
@@ -55,7 +55,7 @@ public sealed class AppendixManifestTests(DeletingRegistryFixture fixture) : ICl
         foreach (var referrer in set.Manifests.Where(m => m.Subject is not null))
         {
             using var response = await _oci.GetAsync($"/v2/{name}/referrers/{referrer.Subject}");
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             var descriptor = Assert.Single(document.RootElement.GetProperty("manifests").EnumerateArray());
             Assert.Equal(referrer.Digest, descriptor.GetProperty("digest").GetString());
             Assert.Equal(referrer.MediaType, descriptor.GetProperty("mediaType").GetString());
@@ -63,9 +63,9 @@ public sealed class AppendixManifestTests(DeletingRegistryFixture fixture) : ICl
             Assert.Equal(referrer.ArtifactType, descriptor.GetProperty("artifactType").GetString());
             using var filtered = await _oci.GetAsync($"/v2/{name}/referrers/{referrer.Subject}?artifactType={referrer.ArtifactType}");
             Assert.Contains("artifactType", OciClient.Header(filtered, "OCI-Filters-Applied"));
-            Assert.Contains(referrer.Digest, await filtered.Content.ReadAsStringAsync());
+            Assert.Contains(referrer.Digest, await filtered.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             using var other = await _oci.GetAsync($"/v2/{name}/referrers/{referrer.Subject}?artifactType=application/vnd.none");
-            Assert.DoesNotContain(referrer.Digest, await other.Content.ReadAsStringAsync());
+            Assert.DoesNotContain(referrer.Digest, await other.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         }
 
         foreach (var tag in set.Manifests.Select(m => m.Tag).OfType<string>().Distinct())
@@ -131,7 +131,7 @@ public sealed class AppendixManifestTests(DeletingRegistryFixture fixture) : ICl
         var sorted = tags.Order(StringComparer.Ordinal).ToList();
         var last = sorted[sorted.Count / 2];
         using var response = await _oci.GetAsync($"/v2/{name}/tags/list?last={last}");
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var after = document.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToList();
         Assert.Equal(sorted.Where(t => string.CompareOrdinal(t, last) > 0), after);
     }

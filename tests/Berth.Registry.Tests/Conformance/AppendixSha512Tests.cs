@@ -46,7 +46,7 @@ public sealed class AppendixSha512Tests(DeletingRegistryFixture fixture) : IClas
             Assert.Equal(HttpStatusCode.OK, head.StatusCode);
             Assert.Equal(blob.Length, head.Content.Headers.ContentLength);
             Assert.Equal(Sha512(blob), OciClient.Header(head, "Docker-Content-Digest"));
-            Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/{Name}/blobs/{Sha512(blob)}"));
+            Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/{Name}/blobs/{Sha512(blob)}", TestContext.Current.CancellationToken));
             using var delete = await _oci.DeleteAsync($"/v2/{Name}/blobs/{Sha512(blob)}");
             Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
             using var gone = await _oci.HeadAsync($"/v2/{Name}/blobs/{Sha512(blob)}");
@@ -89,7 +89,7 @@ public sealed class AppendixSha512Tests(DeletingRegistryFixture fixture) : IClas
         Assert.Equal("v512", OciClient.Header(put, "OCI-Tag"));
         using (var byTag = await _oci.GetAsync($"/v2/{Name}/manifests/v512"))
         {
-            Assert.Equal(manifest, await byTag.Content.ReadAsByteArrayAsync());
+            Assert.Equal(manifest, await byTag.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
             Assert.Equal(Sha512(manifest), OciClient.Header(byTag, "Docker-Content-Digest"));
         }
         using (var mismatch = await _oci.PutManifestAsync(Name, Sha512(config), manifest))
@@ -99,7 +99,7 @@ public sealed class AppendixSha512Tests(DeletingRegistryFixture fixture) : IClas
             $$"""{"schemaVersion":2,"mediaType":"{{OciClient.OciManifest}}","artifactType":"application/vnd.example","config":{"mediaType":"{{TestData.ConfigType}}","digest":"{{Sha512(config)}}","size":{{config.Length}}},"layers":[],"subject":{"mediaType":"{{OciClient.OciManifest}}","digest":"{{Sha512(manifest)}}","size":{{manifest.Length}}} }""");
         using (var putReferrer = await _oci.PutManifestAsync(Name, Sha512(referrer), referrer))
             Assert.Equal(Sha512(manifest), OciClient.Header(putReferrer, "OCI-Subject"));
-        Assert.Contains(Sha512(referrer), await fixture.Client.GetStringAsync($"/v2/{Name}/referrers/{Sha512(manifest)}"));
+        Assert.Contains(Sha512(referrer), await fixture.Client.GetStringAsync($"/v2/{Name}/referrers/{Sha512(manifest)}", TestContext.Current.CancellationToken));
 
         // Garbage collection sees sha512 content as well: after deleting both manifests it all goes.
         foreach (var digest in new[] { Sha512(referrer), Sha512(manifest) })

@@ -18,7 +18,7 @@ public sealed class DiscoveryFixture : DeletingRegistryFixture
     /// <summary>Each referrer pushed: label, digest, expected subject, the OCI-Subject header returned.</summary>
     public List<(string Label, string Digest, string Subject, string? Header)> Referrers { get; } = [];
 
-    public override async Task InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         var oci = new OciClient(Client);
@@ -193,11 +193,11 @@ public sealed class DiscoveryTests(DiscoveryFixture fixture) : IClassFixture<Dis
             $$"""{"schemaVersion":2,"mediaType":"{{OciClient.OciManifest}}","artifactType":"{{DiscoveryFixture.Bagel}}","config":{{TestData.Descriptor(TestData.EmptyJsonType, TestData.EmptyJson)}},"layers":[{{TestData.Descriptor(TestData.EmptyJsonType, TestData.EmptyJson)}}],"subject":{{subject}} }""");
         var digest = await _oci.PushManifestAsync(name, TestData.Digest(artifact), artifact);
         using var before = await _oci.GetAsync($"/v2/{name}/referrers/{TestData.Digest(data.Manifests[4])}");
-        Assert.Contains(digest, await before.Content.ReadAsStringAsync());
+        Assert.Contains(digest, await before.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         using var delete = await _oci.DeleteAsync($"/v2/{name}/manifests/{digest}");
         Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
         using var after = await _oci.GetAsync($"/v2/{name}/referrers/{TestData.Digest(data.Manifests[4])}");
-        Assert.DoesNotContain(digest, await after.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(digest, await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         using var deleteBlob = await _oci.DeleteAsync($"/v2/{name}/blobs/{TestData.EmptyJsonDigest}");
         Assert.Equal(HttpStatusCode.Accepted, deleteBlob.StatusCode);
     }

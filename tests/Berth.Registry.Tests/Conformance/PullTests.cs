@@ -9,7 +9,7 @@ public sealed class PullFixture : DeletingRegistryFixture
     public const string Name = "conformance/pull";
     public TestData Data { get; } = new(1);
 
-    public override async Task InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         var oci = new OciClient(Client);
@@ -59,7 +59,7 @@ public sealed class PullTests(PullFixture fixture) : IClassFixture<PullFixture>
     {
         using var response = await _oci.GetAsync($"/v2/{Name}/blobs/{TestData.Digest(Data.Configs[0])}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Data.Configs[0], await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(Data.Configs[0], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class PullTests(PullFixture fixture) : IClassFixture<PullFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(digest, OciClient.Header(response, "Docker-Content-Digest"));
         Assert.Equal(Data.Manifests[index].Length, response.Content.Headers.ContentLength);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class PullTests(PullFixture fixture) : IClassFixture<PullFixture>
         var digest = TestData.Digest(Data.Manifests[index]);
         using var response = await _oci.GetAsync($"/v2/{Name}/manifests/{digest}", AcceptOci);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Data.Manifests[index], await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(Data.Manifests[index], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         Assert.Equal(OciClient.OciManifest, response.Content.Headers.ContentType!.MediaType);
     }
 
@@ -115,7 +115,7 @@ public sealed class PullTests(PullFixture fixture) : IClassFixture<PullFixture>
     {
         using var response = await _oci.GetAsync($"/v2/{Name}/manifests/tagtest0");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Data.Manifests[0], await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(Data.Manifests[0], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         Assert.Equal($"\"{TestData.Digest(Data.Manifests[0])}\"", response.Headers.ETag!.Tag);
     }
 

@@ -33,7 +33,7 @@ public sealed class PushTests(DeletingRegistryFixture fixture) : IClassFixture<D
         using var put = await PutAsync(OciClient.Location(patch), TestData.Digest(_data.BlobA));
         Assert.Equal(HttpStatusCode.Created, put.StatusCode); // S3
         Assert.Equal($"/v2/{Name}/blobs/{TestData.Digest(_data.BlobA)}", OciClient.Location(put));
-        Assert.Equal(_data.BlobA, await fixture.Client.GetByteArrayAsync(OciClient.Location(put)));
+        Assert.Equal(_data.BlobA, await fixture.Client.GetByteArrayAsync(OciClient.Location(put), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class PushTests(DeletingRegistryFixture fixture) : IClassFixture<D
         Assert.NotNull(put.Headers.Location);
         using var get = await _oci.GetAsync($"/v2/{Name}-m7/blobs/{digest}");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode); // M8
-        Assert.Equal(_data.Layer, await get.Content.ReadAsByteArrayAsync());
+        Assert.Equal(_data.Layer, await get.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class PushTests(DeletingRegistryFixture fixture) : IClassFixture<D
         var digest = TestData.Digest(blob);
         using var put = await PutAsync(OciClient.Location(chunk2), digest);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode); // C7
-        Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/{Name}/blobs/{digest}"));
+        Assert.Equal(blob, await fixture.Client.GetByteArrayAsync($"/v2/{Name}/blobs/{digest}", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class PushTests(DeletingRegistryFixture fixture) : IClassFixture<D
         Assert.NotNull(empty.Headers.Location);
         using var get = await _oci.GetAsync($"/v2/{name}/manifests/{TestData.Digest(_data.Manifests[1])}", ("Accept", OciClient.OciManifest));
         Assert.Equal(HttpStatusCode.OK, get.StatusCode); // U4
-        Assert.Equal(_data.Manifests[1], await get.Content.ReadAsByteArrayAsync());
+        Assert.Equal(_data.Manifests[1], await get.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         using var emptyGet = await _oci.GetAsync($"/v2/{name}/manifests/emptylayer");
         Assert.Equal(OciClient.OciManifest, emptyGet.Content.Headers.ContentType!.MediaType);
 

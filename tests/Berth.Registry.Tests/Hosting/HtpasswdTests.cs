@@ -9,7 +9,7 @@ public sealed class HtpasswdTests : IAsyncLifetime
 {
     private TestRegistry _registry = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var dir = TestRegistry.NewDir();
         // Low cost keeps the test fast; $2y$ is what `htpasswd -B` writes.
@@ -19,7 +19,7 @@ public sealed class HtpasswdTests : IAsyncLifetime
         _registry = await TestRegistry.StartAsync(dir, "--htpasswd", Path.Combine(dir, "htpasswd"));
     }
 
-    public async Task DisposeAsync() => await _registry.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _registry.DisposeAsync();
 
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, (string, string)? credentials, HttpContent? content = null)
     {
@@ -34,7 +34,7 @@ public sealed class HtpasswdTests : IAsyncLifetime
         using var anonymous = await Send(HttpMethod.Get, "/v2/", null);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("Basic realm=\"berth-registry\"", anonymous.Headers.WwwAuthenticate.ToString());
-        Assert.Contains("\"code\":\"UNAUTHORIZED\"", await anonymous.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"UNAUTHORIZED\"", await anonymous.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("registry/2.0", anonymous.Headers.GetValues("Docker-Distribution-API-Version").Single());
 
         using var wrong = await Send(HttpMethod.Get, "/v2/", ("alice", "rabbit"));
@@ -65,7 +65,7 @@ public sealed class HtpasswdTests : IAsyncLifetime
         using var anonymousPull = await Send(HttpMethod.Get, $"/v2/team/app/blobs/{digest}", null);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousPull.StatusCode);
         using var pulled = await Send(HttpMethod.Get, $"/v2/team/app/blobs/{digest}", ("bob", "builder"));
-        Assert.Equal(data, await pulled.Content.ReadAsByteArrayAsync());
+        Assert.Equal(data, await pulled.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         using var catalog = await Send(HttpMethod.Get, "/v2/_catalog", null);
         Assert.Equal(HttpStatusCode.Unauthorized, catalog.StatusCode);
     }

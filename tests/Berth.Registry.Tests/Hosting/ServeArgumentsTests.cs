@@ -11,7 +11,7 @@ public sealed class ServeArgumentsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private RegistryOptions Parse(params string[] args) => ServeArguments.Parse(args, _warnings.Add);
+    private RegistryServerOptions Parse(params string[] args) => ServeArguments.Parse(args, _warnings.Add);
 
     private string Write(string name, string text)
     {

@@ -40,13 +40,13 @@ public sealed class TlsTests
         };
         await using var registry = await TestRegistry.StartAsync(dir, handler, "--tls-cert", cert, "--tls-key", key);
         Assert.Equal("https", registry.BaseAddress.Scheme);
-        using var response = await registry.Client.GetAsync("/v2/");
+        using var response = await registry.Client.GetAsync("/v2/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("{}", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal([certificate.Thumbprint], seen.Distinct());
 
         using var plain = new HttpClient();
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new Uri(registry.BaseAddress, "/v2/")));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new Uri(registry.BaseAddress, "/v2/"), TestContext.Current.CancellationToken));
     }
 
     [Fact]

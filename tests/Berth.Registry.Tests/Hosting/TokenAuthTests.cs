@@ -12,7 +12,7 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
 {
     private TestRegistry _registry = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var dir = TestRegistry.NewDir();
         File.WriteAllText(Path.Combine(dir, "htpasswd"),
@@ -41,7 +41,7 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
         _registry = await TestRegistry.StartAsync(dir, "--config", Path.Combine(dir, "config.yml"));
     }
 
-    public async Task DisposeAsync() => await _registry.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _registry.DisposeAsync();
 
     [GeneratedRegex("(\\w+)=\"([^\"]*)\"")]
     private static partial Regex ChallengeParameter();
@@ -83,7 +83,7 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
         Assert.Equal(new Uri(_registry.BaseAddress, "/auth/token").ToString(), challenge["realm"]);
         Assert.Equal("test-registry", challenge["service"]);
         Assert.False(challenge.ContainsKey("scope"));
-        Assert.Contains("\"code\":\"UNAUTHORIZED\"", await first.Content.ReadAsStringAsync());
+        Assert.Contains("\"code\":\"UNAUTHORIZED\"", await first.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         var (status, token, body) = await FetchTokenAsync(challenge, ("alice", "wonderland"));
         Assert.Equal(HttpStatusCode.OK, status);
@@ -116,7 +116,7 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
         using var pushed = await SendAsync(HttpMethod.Post, path, aliceToken, new ByteArrayContent(data));
         Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
         using var pulled = await SendAsync(HttpMethod.Get, $"/v2/alice/app/blobs/{digest}", aliceToken);
-        Assert.Equal(data, await pulled.Content.ReadAsByteArrayAsync());
+        Assert.Equal(data, await pulled.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
 
         // bob may not touch alice/app: his token carries no access, the registry says so.
         var (bobStatus, bobToken, bobBody) = await FetchTokenAsync(challenge, ("bob", "builder"));
@@ -201,8 +201,8 @@ public sealed partial class TokenAuthTests : IAsyncLifetime
     [Fact]
     public async Task WrongServiceIsRefused()
     {
-        using var response = await _registry.Client.GetAsync("/auth/token?service=other&scope=repository:a:pull");
+        using var response = await _registry.Client.GetAsync("/auth/token?service=other&scope=repository:a:pull", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("unknown service", await response.Content.ReadAsStringAsync());
+        Assert.Contains("unknown service", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -2,21 +2,12 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Berth.Core.Distribution;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Engine.Distribution.Transport;
 
 namespace Berth.Engine.Distribution.Auth;
-
-/// <summary>The token server's reply (distribution's token spec; "access_token" is the OAuth2 spelling).</summary>
-public sealed class TokenResponse
-{
-    [JsonPropertyName("token")] public string? Token { get; set; }
-    [JsonPropertyName("access_token")] public string? AccessToken { get; set; }
-    [JsonPropertyName("expires_in")] public int ExpiresIn { get; set; }
-    [JsonPropertyName("issued_at")] public DateTimeOffset? IssuedAt { get; set; }
-    [JsonPropertyName("refresh_token")] public string? RefreshToken { get; set; }
-}
 
 /// <summary>
 /// Bearer tokens per (realm, service, scopes, credentials), fetched from the challenge's realm and
@@ -92,7 +83,7 @@ public sealed class TokenCache
             }
             try
             {
-                return JsonSerializer.Deserialize(body, DistributionJsonContext.Default.TokenResponse) ?? new TokenResponse();
+                return JsonSerializer.Deserialize(body, OciJsonContext.Default.TokenResponse) ?? new TokenResponse();
             }
             catch (JsonException e)
             {

@@ -1,5 +1,5 @@
 using Berth.Core.Errors;
-using Berth.Engine.Images.Archive;
+using Berth.Core.Oci;
 
 namespace Berth.Engine.Distribution.Manifests;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Berth.Core.Digests;
+using Berth.Core.Distribution;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Core.References;
 using Berth.Engine.Distribution.Manifests;
 using Berth.Engine.Distribution.Progress;
@@ -52,18 +54,18 @@ internal sealed class ImagePuller(DistributionService service)
 
         var top = await Translate(reference, () => repository.GetManifestAsync(tagOrDigest, cancellationToken));
         var manifestBytes = top;
-        if (ManifestMediaTypes.IsIndex(KindOf(top)))
+        if (MediaTypes.IsIndex(KindOf(top)))
         {
-            var index = Parse(top.Bytes, DistributionJsonContext.Default.OciIndex, "manifest list");
+            var index = Parse(top.Bytes, OciJsonContext.Default.OciIndex, "manifest list");
             var chosen = PlatformSelector.Select(index, platform ?? HostPlatform());
             manifestBytes = await Translate(reference, () => repository.GetManifestAsync(chosen.Digest, cancellationToken));
         }
         var kind = KindOf(manifestBytes);
-        if (kind is ManifestMediaTypes.DockerSchema1 or ManifestMediaTypes.DockerSchema1Signed)
+        if (kind is MediaTypes.DockerSchema1 or MediaTypes.DockerSchema1Signed)
             throw new InvalidParameterException($"Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of {reference.ToFamiliarString()} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2.");
-        if (!ManifestMediaTypes.IsImageManifest(kind))
+        if (!MediaTypes.IsImageManifest(kind))
             throw new InvalidParameterException($"unsupported manifest media type {kind} for {reference.ToFamiliarString()}");
-        var manifest = Parse(manifestBytes.Bytes, DistributionJsonContext.Default.OciManifest, "manifest");
+        var manifest = Parse(manifestBytes.Bytes, OciJsonContext.Default.OciManifest, "manifest");
         var configDigest = ParseDigest(manifest.Config.Digest);
 
         await sink.ReportAsync(ProgressUpdate.Summary("Pulling from " + reference.Path) with { Id = tagOrDigest }, cancellationToken);
@@ -87,7 +89,7 @@ internal sealed class ImagePuller(DistributionService service)
         {
             if (service.Images.GetRecord(configDigest) is null) return;
             await service.Content.WriteAsync(manifestBytes.Bytes, manifestBytes.Digest, ct);
-            service.Store.RecordManifest(new StoredManifest(configDigest, reference.Name, manifestBytes.Digest, kind));
+            service.Store.RecordManifest(new ImageManifestRecord(configDigest, reference.Name, manifestBytes.Digest, kind));
             service.Store.RecordSource(configDigest, reference.Name);
             foreach (var layer in manifest.Layers)
                 if (Digest.TryParse(layer.Digest, out var blob)) service.Store.RecordSource(blob, reference.Name);
@@ -266,10 +268,10 @@ internal sealed class ImagePuller(DistributionService service)
             using var document = JsonDocument.Parse(manifest.Bytes);
             var root = document.RootElement;
             if (root.TryGetProperty("mediaType", out var media) && media.GetString() is { Length: > 0 } declared) return declared;
-            if (root.TryGetProperty("manifests", out _)) return ManifestMediaTypes.OciIndex;
+            if (root.TryGetProperty("manifests", out _)) return MediaTypes.OciIndex;
             if (root.TryGetProperty("schemaVersion", out var version) && version.ValueKind == JsonValueKind.Number && version.GetInt32() == 1)
-                return ManifestMediaTypes.DockerSchema1;
-            return ManifestMediaTypes.OciManifest;
+                return MediaTypes.DockerSchema1;
+            return MediaTypes.OciManifest;
         }
         catch (JsonException e)
         {
@@ -284,12 +286,12 @@ internal sealed class ImagePuller(DistributionService service)
         {
             return await action();
         }
-        catch (RegistryException e) when (e.Error is { } error && error.Code is "MANIFEST_UNKNOWN" or "NAME_UNKNOWN" or "DENIED" or "UNAUTHORIZED")
+        catch (RegistryException e) when (e.Error is { } error && error.Code is DistributionErrorCodes.ManifestUnknown or DistributionErrorCodes.NameUnknown or DistributionErrorCodes.Denied or DistributionErrorCodes.Unauthorized)
         {
             throw error.Code switch
             {
-                "MANIFEST_UNKNOWN" => new NotFoundException($"manifest for {reference.ToFamiliarString()} not found: {error}"),
-                "NAME_UNKNOWN" => new NotFoundException($"repository {reference.FamiliarName} not found: {error}"),
+                DistributionErrorCodes.ManifestUnknown => new NotFoundException($"manifest for {reference.ToFamiliarString()} not found: {error}"),
+                DistributionErrorCodes.NameUnknown => new NotFoundException($"repository {reference.FamiliarName} not found: {error}"),
                 _ => new NotFoundException($"pull access denied for {reference.FamiliarName}, repository does not exist or may require 'docker login': {error}"),
             };
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Core.References;
 using Berth.Engine.Distribution.Manifests;
 using Berth.Engine.Distribution.Progress;
@@ -79,7 +80,7 @@ internal sealed class ImagePusher(DistributionService service)
 
         var (mediaType, manifest) = stored is not null
             ? (stored.MediaType, stored.Bytes)
-            : (ManifestMediaTypes.DockerManifest, Schema2Manifest(imageId, config.Length, blobs));
+            : (MediaTypes.DockerManifest, Schema2Manifest(imageId, config.Length, blobs));
         await repository.PutManifestAsync(tag, mediaType, manifest, cancellationToken);
         var digest = Digest.Compute(manifest);
         // Remembered only while the image is stored (an rmi during the push has cleaned up after it).
@@ -87,7 +88,7 @@ internal sealed class ImagePusher(DistributionService service)
         {
             if (service.Images.GetRecord(imageId) is null) return;
             await service.Content.WriteAsync(manifest, digest, ct);
-            service.Store.RecordManifest(new StoredManifest(imageId, name.Name, digest, mediaType));
+            service.Store.RecordManifest(new ImageManifestRecord(imageId, name.Name, digest, mediaType));
         }, cancellationToken);
 
         await sink.ReportAsync(ProgressUpdate.Summary($"{tag}: digest: {digest} size: {manifest.Length}"), cancellationToken);
@@ -155,7 +156,7 @@ internal sealed class ImagePusher(DistributionService service)
     {
         if (service.Store.FindManifest(imageId, repository) is not { } stored || !service.Content.Exists(stored.Manifest)) return null;
         var bytes = await service.Content.ReadAllAsync(stored.Manifest, cancellationToken);
-        var manifest = JsonSerializer.Deserialize(bytes, DistributionJsonContext.Default.OciManifest);
+        var manifest = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.OciManifest);
         if (manifest is null || manifest.Layers.Count != layerCount) return null;
         var layers = new List<PushBlob>();
         foreach (var layer in manifest.Layers)
@@ -177,9 +178,9 @@ internal sealed class ImagePusher(DistributionService service)
         {
             writer.WriteStartObject();
             writer.WriteNumber("schemaVersion", 2);
-            writer.WriteString("mediaType", ManifestMediaTypes.DockerManifest);
+            writer.WriteString("mediaType", MediaTypes.DockerManifest);
             writer.WriteStartObject("config");
-            writer.WriteString("mediaType", ManifestMediaTypes.DockerConfig);
+            writer.WriteString("mediaType", MediaTypes.DockerConfig);
             writer.WriteNumber("size", configSize);
             writer.WriteString("digest", config.ToString());
             writer.WriteEndObject();
@@ -187,7 +188,7 @@ internal sealed class ImagePusher(DistributionService service)
             foreach (var layer in layers)
             {
                 writer.WriteStartObject();
-                writer.WriteString("mediaType", ManifestMediaTypes.LayerType(ManifestMediaTypes.DockerManifest, layer.Compression));
+                writer.WriteString("mediaType", LayerMediaTypes.For(MediaTypes.DockerManifest, layer.Compression));
                 writer.WriteNumber("size", layer.Size);
                 writer.WriteString("digest", layer.Digest.ToString());
                 writer.WriteEndObject();

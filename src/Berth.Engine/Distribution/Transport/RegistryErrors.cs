@@ -1,20 +1,19 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Berth.Core.Distribution;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 
 namespace Berth.Engine.Distribution.Transport;
 
-/// <summary>A registry's error body: {"errors":[{"code":"MANIFEST_UNKNOWN","message":"…","detail":…}]}.</summary>
-public sealed class RegistryErrorBody
+/// <summary>Reads a registry's error body (<see cref="DistributionErrors"/>), whatever the registry.</summary>
+public static class RegistryErrorBody
 {
-    [JsonPropertyName("errors")] public List<RegistryError> Errors { get; set; } = [];
-
-    public static RegistryErrorBody? TryParse(ReadOnlySpan<byte> body)
+    public static DistributionErrors? TryParse(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty) return null;
         try
         {
-            return JsonSerializer.Deserialize(body, DistributionJsonContext.Default.RegistryErrorBody) is { Errors.Count: > 0 } parsed ? parsed : null;
+            return JsonSerializer.Deserialize(body, OciJsonContext.Default.DistributionErrors) is { Errors.Count: > 0 } parsed ? parsed : null;
         }
         catch (JsonException)
         {
@@ -26,20 +25,11 @@ public sealed class RegistryErrorBody
     public static string? Describe(ReadOnlySpan<byte> body) => TryParse(body)?.Errors[0].ToString();
 }
 
-public sealed class RegistryError
-{
-    [JsonPropertyName("code")] public string Code { get; set; } = "";
-    [JsonPropertyName("message")] public string? Message { get; set; }
-
-    /// <summary>distribution's errcode.Error text: the code in lower case with spaces, then the message.</summary>
-    public override string ToString() => $"{Code.ToLowerInvariant().Replace('_', ' ')}: {Message}";
-}
-
 /// <summary>A registry answered with an error status; carries its parsed error codes for callers that word it docker's way.</summary>
-public sealed class RegistryException(int httpStatus, RegistryError? error, string message) : BerthException(message)
+public sealed class RegistryException(int httpStatus, DistributionError? error, string message) : BerthException(message)
 {
     public int HttpStatus => httpStatus;
-    public RegistryError? Error => error;
+    public DistributionError? Error => error;
     public string? Code => error?.Code;
 
     // dockerd answers registry failures it does not translate as 500 (errdefs.Unknown).
@@ -60,10 +50,10 @@ public sealed class RegistryException(int httpStatus, RegistryError? error, stri
         return new RegistryException(status, error ?? FallbackError(status), $"{what}: {text}");
     }
 
-    private static RegistryError? FallbackError(int status) => status switch
+    private static DistributionError? FallbackError(int status) => status switch
     {
-        401 => new RegistryError { Code = "UNAUTHORIZED", Message = "authentication required" },
-        403 => new RegistryError { Code = "DENIED", Message = "requested access to the resource is denied" },
+        401 => DistributionError.Of(DistributionErrorCodes.Unauthorized),
+        403 => DistributionError.Of(DistributionErrorCodes.Denied),
         _ => null,
     };
 }

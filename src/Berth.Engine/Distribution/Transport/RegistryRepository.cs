@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Berth.Core.Digests;
+using Berth.Core.Distribution;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Engine.Distribution.Manifests;
 
 namespace Berth.Engine.Distribution.Transport;
@@ -13,13 +15,6 @@ public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Byt
 /// by tag or digest, tags, blobs (GET, HEAD), uploads (RegistryRepository.Uploads.cs),
 /// cross-repository mounts, and manifest PUT.
 /// </summary>
-/// <summary>GET /v2/NAME/tags/list's body: {"name":"…","tags":["…"]}.</summary>
-public sealed class TagList
-{
-    [System.Text.Json.Serialization.JsonPropertyName("name")] public string? Name { get; set; }
-    [System.Text.Json.Serialization.JsonPropertyName("tags")] public List<string>? Tags { get; set; }
-}
-
 public sealed partial class RegistryRepository(RegistrySession session, string path, bool push)
 {
     private readonly IReadOnlyList<string> _scopes = [RegistrySession.RepositoryScope(path, push)];
@@ -33,7 +28,7 @@ public sealed partial class RegistryRepository(RegistrySession session, string p
         using var response = await session.SendAsync(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, session.Url($"v2/{path}/manifests/{reference}"));
-            foreach (var type in ManifestMediaTypes.Accepted) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            foreach (var type in MediaTypes.AcceptedManifests) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             return request;
         }, _scopes, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -70,7 +65,7 @@ public sealed partial class RegistryRepository(RegistrySession session, string p
             TagList? list;
             try
             {
-                list = System.Text.Json.JsonSerializer.Deserialize(bytes, DistributionJsonContext.Default.TagList);
+                list = System.Text.Json.JsonSerializer.Deserialize(bytes, OciJsonContext.Default.TagList);
             }
             catch (System.Text.Json.JsonException e)
             {

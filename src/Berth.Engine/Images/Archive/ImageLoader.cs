@@ -3,6 +3,7 @@ using System.Text.Json;
 using Berth.Content;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
+using Berth.Core.Oci;
 using Berth.Core.References;
 using Berth.Layers;
 
@@ -86,11 +87,20 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
                 throw new InvalidParameterException($"unsupported OCI image layout version {layout.ImageLayoutVersion}");
         }
         var index = Parse(await spool.ReadSmallAsync("index.json", cancellationToken), ImageJsonContext.Default.OciIndex, "index.json", CompleteIndex, IndexRequirement);
-        var result = new List<Candidate>();
+        // Every blob of every image is checked against its descriptor before anything is stored.
+        var verifier = new ArchiveBlobVerifier();
+        var images = new List<(OciDescriptor Descriptor, OciManifest Manifest, byte[] Config)>();
         foreach (var descriptor in index.Manifests)
         {
             var manifest = await ReadManifestAsync(spool, descriptor, depth: 0, cancellationToken);
             var configBytes = await ReadBlobAsync(spool, manifest.Config, cancellationToken);
+            foreach (var layer in manifest.Layers)
+                await verifier.VerifyFileAsync(spool.GetPath(BlobPath(layer.Digest)), layer, cancellationToken);
+            images.Add((descriptor, manifest, configBytes));
+        }
+        var result = new List<Candidate>();
+        foreach (var (descriptor, manifest, configBytes) in images)
+        {
             var layerPaths = manifest.Layers.Select(l => BlobPath(l.Digest)).ToList();
             var record = await AddImageAsync(spool, configBytes, layerPaths, cancellationToken);
             var tags = ImageName(descriptor) is { } name ? new List<ImageReference> { name } : [];
@@ -144,9 +154,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
     private static async Task<byte[]> ReadBlobAsync(ArchiveSpool spool, OciDescriptor descriptor, CancellationToken cancellationToken)
     {
         var bytes = await spool.ReadSmallAsync(BlobPath(descriptor.Digest), cancellationToken);
-        var actual = Digest.Compute(bytes);
-        if (actual.ToString() != descriptor.Digest)
-            throw new InvalidParameterException($"invalid archive: blob {descriptor.Digest} has digest {actual}");
+        ArchiveBlobVerifier.Verify(bytes, descriptor);
         return bytes;
     }
 

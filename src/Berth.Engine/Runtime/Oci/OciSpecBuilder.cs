@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.Core.Errors;
+using Berth.Core.Interop;
 
 namespace Berth.Engine.Runtime.Oci;
 
@@ -114,13 +115,14 @@ public static class OciSpecBuilder
     /// </summary>
     public static async Task WriteAsync(RuntimeSpec spec, string bundleDir, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(bundleDir);
+        FileModes.CreateDirectory(bundleDir);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.RuntimeSpec);
         var final = Path.Combine(bundleDir, "config.json");
         var temp = Path.Combine(bundleDir, ".config.json." + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            await using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            // 0600: the spec carries the container's environment.
+            await using (var fs = new FileStream(temp, FileModes.Create(FileMode.CreateNew, FileAccess.Write, FileModes.PrivateFile, FileShare.None, 1)))
             {
                 await fs.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
             }

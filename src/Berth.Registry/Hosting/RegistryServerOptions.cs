@@ -8,7 +8,7 @@ namespace Berth.Registry.Hosting;
 /// Settings of <c>berth-registry serve</c>: the config file's values with the flags applied on top
 /// (see <see cref="ServeArguments"/>).
 /// </summary>
-public sealed record RegistryOptions(IPEndPoint Endpoint, string Root)
+public sealed record RegistryServerOptions(IPEndPoint Endpoint, string Root)
 {
     public const string DefaultAddress = "127.0.0.1:5000";
 
