@@ -22,6 +22,8 @@ public sealed class ContentStore : IContentStore
 
     private readonly string _blobDir;
     private readonly string _ingestDir;
+    // Ingest files of writes in progress: the collector removes only the others.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _activeIngests = new(StringComparer.Ordinal);
 
     public ContentStore(string root)
     {
@@ -46,13 +48,21 @@ public sealed class ContentStore : IContentStore
         return Path.Combine(_blobDir, digest.Hex);
     }
 
-    public async Task<ContentInfo> WriteAsync(Stream content, Digest? expected, CancellationToken cancellationToken)
+    public Task<ContentInfo> WriteAsync(Stream content, Digest? expected, CancellationToken cancellationToken) =>
+        WriteAsync(content, expected, null, cancellationToken);
+
+    public async Task<ContentInfo> WriteAsync(Stream content, Digest? expected, BeforeCommit? beforeCommit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        if (expected is { } known && Info(known) is { } existing)
+        if (expected is { } known)
         {
-            // Already committed: the caller's stream is not needed (content-addressed).
-            return existing;
+            // Held before it can be found present, so a collection cannot remove it under the caller.
+            if (beforeCommit is not null) await beforeCommit(known, cancellationToken);
+            if (Touch(known) is { } existing)
+            {
+                // Already committed: the caller's stream is not needed (content-addressed).
+                return existing;
+            }
         }
 
         var ingestPath = NewIngestPath();
@@ -79,6 +89,7 @@ public sealed class ContentStore : IContentStore
                 // Durability before visibility: the rename must never expose unsynced bytes.
                 file.Flush(flushToDisk: true);
             }
+            if (expected is null && beforeCommit is not null) await beforeCommit(actual, cancellationToken);
             return Commit(ingestPath, actual, size);
         }
         finally
@@ -92,7 +103,7 @@ public sealed class ContentStore : IContentStore
         var actual = Digest.Compute(content.Span);
         if (expected is { } e && e != actual)
             throw Mismatch(e, actual);
-        if (Info(actual) is { } existing) return existing;
+        if (Touch(actual) is { } existing) return existing;
 
         var ingestPath = NewIngestPath();
         try
@@ -129,7 +140,7 @@ public sealed class ContentStore : IContentStore
                     throw Mismatch(e, actual);
                 file.Flush(flushToDisk: true);
             }
-            if (Info(actual) is { } existing) return existing;
+            if (Touch(actual) is { } existing) return existing;
             return Commit(path, actual, size);
         }
         finally
@@ -141,7 +152,26 @@ public sealed class ContentStore : IContentStore
     public ContentInfo? Info(Digest digest)
     {
         var info = new FileInfo(BlobPath(digest));
-        return info.Exists ? new ContentInfo(digest, info.Length) : null;
+        return info.Exists ? new ContentInfo(digest, info.Length) { ModifiedUtc = info.LastWriteTimeUtc } : null;
+    }
+
+    /// <summary>
+    /// Info of a blob a write found present, after setting its mtime to now: a writer that holds no
+    /// lease on it is then covered by the collector's grace period, as a fresh write would be.
+    /// </summary>
+    private ContentInfo? Touch(Digest digest)
+    {
+        if (Info(digest) is not { } info) return null;
+        try
+        {
+            var now = DateTime.UtcNow;
+            File.SetLastWriteTimeUtc(BlobPath(digest), now);
+            return info with { ModifiedUtc = now };
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // removed meanwhile: write it again
+        }
     }
 
     public bool Exists(Digest digest) => File.Exists(BlobPath(digest));
@@ -182,10 +212,9 @@ public sealed class ContentStore : IContentStore
         {
             var name = Path.GetFileName(path);
             if (name.Length != 64 || !Digest.IsLowerHex(name)) continue;
-            long length;
-            try { length = new FileInfo(path).Length; }
-            catch (FileNotFoundException) { continue; } // deleted while listing
-            yield return new ContentInfo(new Digest(Digest.Sha256Algorithm, name), length);
+            var file = new FileInfo(path);
+            if (!file.Exists) continue; // deleted while listing
+            yield return new ContentInfo(new Digest(Digest.Sha256Algorithm, name), file.Length) { ModifiedUtc = file.LastWriteTimeUtc };
         }
     }
 
@@ -193,32 +222,45 @@ public sealed class ContentStore : IContentStore
     {
         // rename(2) replaces atomically; a concurrent writer of the same digest wrote the same bytes.
         File.Move(ingestPath, BlobPath(digest), overwrite: true);
-        return new ContentInfo(digest, size);
+        return new ContentInfo(digest, size) { ModifiedUtc = DateTime.UtcNow };
     }
 
-    private string NewIngestPath() =>
-        Path.Combine(_ingestDir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+    private string NewIngestPath()
+    {
+        var path = Path.Combine(_ingestDir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        _activeIngests[path] = 0; // owned before it exists: the collector never sees it unowned
+        return path;
+    }
 
     private static FileStream CreateIngestFile(string path) =>
         new(path, FileModes.Create(FileMode.CreateNew, FileAccess.Write, FileModes.PrivateFile, FileShare.None, BufferSize, FileOptions.Asynchronous));
 
-    private void RemoveStaleIngests()
+    /// <summary>
+    /// Removes ingest files no write in progress owns: at start, everything a crash or kill left
+    /// mid-write (nothing can be reading them after a restart); later, what a failed delete left.
+    /// </summary>
+    public int RemoveStaleIngests()
     {
-        // Left by a crash or kill mid-write; nothing can be reading them after a restart.
+        var removed = 0;
         foreach (var path in Directory.EnumerateFileSystemEntries(_ingestDir))
         {
+            if (_activeIngests.ContainsKey(path)) continue;
             try
             {
                 if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
                 else File.Delete(path);
+                removed++;
             }
             catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
+        return removed;
     }
 
-    private static void TryDelete(string path)
+    private void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _activeIngests.TryRemove(path, out _);
     }
 
     /// <summary>Key of <see cref="Exception.Data"/> holding the actual digest of refused content.</summary>

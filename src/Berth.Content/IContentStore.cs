@@ -3,7 +3,25 @@ using Berth.Core.Digests;
 namespace Berth.Content;
 
 /// <summary>A blob in the content store.</summary>
-public sealed record ContentInfo(Digest Digest, long Size);
+public sealed record ContentInfo(Digest Digest, long Size)
+{
+    /// <summary>
+    /// When the blob was last written (or found already present by a write); what the collector's
+    /// grace period counts from. Not part of equality: the same digest and size are the same content.
+    /// </summary>
+    public DateTime ModifiedUtc { get; init; }
+
+    public bool Equals(ContentInfo? other) => other is not null && Digest == other.Digest && Size == other.Size;
+
+    public override int GetHashCode() => HashCode.Combine(Digest, Size);
+}
+
+/// <summary>
+/// Called by a write with the blob's digest once it is known and before the blob becomes visible
+/// (renamed into blobs/, or found already there): the writer takes its lease on the digest here,
+/// so the garbage collector never sees the blob without a holder.
+/// </summary>
+public delegate ValueTask BeforeCommit(Digest digest, CancellationToken cancellationToken);
 
 /// <summary>
 /// Content-addressed blob store (layers as pulled, manifests, configs), after containerd's.
@@ -21,6 +39,15 @@ public interface IContentStore
     Task<ContentInfo> WriteAsync(Stream content, Digest? expected, CancellationToken cancellationToken);
 
     Task<ContentInfo> WriteAsync(ReadOnlyMemory<byte> content, Digest? expected, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(Stream, Digest?, CancellationToken)"/>, calling <paramref name="beforeCommit"/> with the
+    /// digest before the blob is committed or found present (at once when <paramref name="expected"/> is given).
+    /// </summary>
+    Task<ContentInfo> WriteAsync(Stream content, Digest? expected, BeforeCommit? beforeCommit, CancellationToken cancellationToken);
+
+    /// <summary>Ingest files (content/ingest) that no write in progress owns: left by a failed delete. Returns how many.</summary>
+    int RemoveStaleIngests() => 0;
 
     ContentInfo? Info(Digest digest);
 

@@ -1,56 +1,83 @@
-using System.CommandLine;
+using System.Runtime.InteropServices;
+using Berth.Core.CommandLine;
 using Berth.Daemon.Hosting;
 using Microsoft.Extensions.Logging;
 
-var hosts = new Option<string[]>("--host", "-H")
+// berthd's flags are dockerd's kind (pflag): --data-root=/x, -H repeated, -l debug, --help.
+const string Usage = "berthd [OPTIONS]";
+const string Summary = "berthd: the Berth container daemon, serving the Docker Engine API";
+var levels = new Dictionary<string, LogLevel>(StringComparer.Ordinal)
 {
-    Description = "Daemon socket to listen on (unix://PATH)",
-    DefaultValueFactory = _ => ["unix:///run/berth/berth.sock"],
-    AllowMultipleArgumentsPerToken = false,
+    ["debug"] = LogLevel.Debug,
+    ["info"] = LogLevel.Information,
+    ["warn"] = LogLevel.Warning,
+    ["error"] = LogLevel.Error,
+    ["fatal"] = LogLevel.Critical,
 };
-var dataRoot = new Option<string>("--data-root") { Description = "Root directory of persistent state", DefaultValueFactory = _ => "/var/lib/berth" };
-var execRoot = new Option<string>("--exec-root") { Description = "Root directory for execution state files", DefaultValueFactory = _ => "/run/berth" };
-var pidFile = new Option<string?>("--pidfile", "-p") { Description = "Path to use for the daemon PID file" };
-var logLevel = new Option<string>("--log-level", "-l") { Description = "Logging level (debug, info, warn, error, fatal)", DefaultValueFactory = _ => "info" };
-var runtime = new Option<string>("--runtime") { Description = "OCI runtime binary", DefaultValueFactory = _ => "runc" };
-var cgroupParent = new Option<string>("--cgroup-parent") { Description = "Parent cgroup for all containers", DefaultValueFactory = _ => "/berth" };
-var shim = new Option<string?>("--shim") { Description = "berth-shim binary (default: beside berthd)" };
-var configFile = new Option<string?>("--config-file") { Description = "Daemon configuration file (default /etc/berth/daemon.json)" };
-var certsDir = new Option<string>("--registry-certs-dir") { Description = "Per-registry certificates, docker's certs.d layout", DefaultValueFactory = _ => "/etc/berth/certs.d" };
-var insecureRegistry = new Option<string[]>("--insecure-registry") { Description = "Registry (HOST:PORT or CIDR) that may be used over plain HTTP" };
-var registryMirror = new Option<string[]>("--registry-mirror") { Description = "Preferred Docker Hub mirror (URL)" };
+var flags = new FlagSet()
+    .List("host", 'H', "Daemon socket to listen on (unix://PATH)", "unix:///run/berth/berth.sock")
+    .String("data-root", null, "Root directory of persistent state", "/var/lib/berth")
+    .String("exec-root", null, "Root directory for execution state files", "/run/berth")
+    .String("pidfile", 'p', "Path to use for the daemon PID file")
+    .Value("log-level", 'l', "string", "Logging level (debug, info, warn, error, fatal)",
+        v => levels.ContainsKey(v) ? v : throw new FormatException($"unknown log level {GoSyntax.Quote(v)}"), defaultValue: "info")
+    .String("runtime", null, "OCI runtime binary", "runc")
+    .String("cgroup-parent", null, "Parent cgroup for all containers", "/berth")
+    .String("shim", null, "berth-shim binary (default: beside berthd)")
+    .String("config-file", null, "Daemon configuration file", DaemonConfigFile.DefaultPath)
+    .String("registry-certs-dir", null, "Per-registry certificates, docker's certs.d layout", Berth.Engine.Distribution.RegistryOptions.DefaultCertsDirectory)
+    .List("insecure-registry", null, "Registry (HOST:PORT or CIDR) that may be used over plain HTTP")
+    .List("registry-mirror", null, "Preferred Docker Hub mirror (URL)")
+    .Bool("version", 'v', "Print version information and quit")
+    .Bool("help", 'h', "Print usage");
+try
+{
+    flags.Parse(args);
+    if (flags.Positionals.Count > 0 && !flags.GetBool("help"))
+        throw new UsageException("\"berthd\" accepts no arguments.");
+}
+catch (UsageException e)
+{
+    // dockerd's flag errors: the error, where to look, the usage line; exit 1.
+    await Console.Error.WriteLineAsync($"{e.Message}\nSee 'berthd --help'.\n\nUsage:  {Usage}\n\n{Summary}");
+    return 1;
+}
+if (flags.GetBool("help"))
+{
+    await Console.Out.WriteAsync($"\nUsage:\t{Usage}\n\n{Summary}\n\nOptions:\n{flags.FlagUsages()}");
+    return 0;
+}
+if (flags.GetBool("version"))
+{
+    await Console.Out.WriteLineAsync($"Berth version {VersionInfo.Version}, build {VersionInfo.GitCommit}");
+    return 0;
+}
 
-var root = new RootCommand("berthd: the Berth container daemon, serving the Docker Engine API")
+var options = new DaemonOptions(
+    flags.GetList("host"),
+    Path.GetFullPath(flags.GetString("data-root")!),
+    Path.GetFullPath(flags.GetString("exec-root")!),
+    flags.GetString("pidfile"),
+    levels[flags.GetString("log-level")!],
+    flags.GetString("runtime")!,
+    flags.GetString("shim") ?? Path.Combine(AppContext.BaseDirectory, "berth-shim"),
+    "/" + flags.GetString("cgroup-parent")!.Trim('/'))
 {
-    hosts, dataRoot, execRoot, pidFile, logLevel, runtime, cgroupParent, shim, configFile, certsDir, insecureRegistry, registryMirror,
+    ConfigFile = flags.GetString("config-file")!,
+    ConfigFileGiven = flags.Changed("config-file"),
+    RegistryCertsDirectory = Path.GetFullPath(flags.GetString("registry-certs-dir")!),
+    InsecureRegistries = flags.GetList("insecure-registry"),
+    RegistryMirrors = flags.GetList("registry-mirror"),
 };
-root.SetAction(async (parse, cancellationToken) =>
+
+// SIGTERM and SIGINT cancel the start-up (recovery, the pid file) as well as the serving.
+using var stop = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+return await DaemonHost.RunAsync(options, stop.Token);
+
+void Stop(PosixSignalContext context)
 {
-    var level = parse.GetValue(logLevel) switch
-    {
-        "debug" => LogLevel.Debug,
-        "info" => LogLevel.Information,
-        "warn" => LogLevel.Warning,
-        "error" => LogLevel.Error,
-        "fatal" => LogLevel.Critical,
-        var other => throw new ArgumentException($"unknown log level \"{other}\""),
-    };
-    var options = new DaemonOptions(
-        parse.GetValue(hosts)!,
-        Path.GetFullPath(parse.GetValue(dataRoot)!),
-        Path.GetFullPath(parse.GetValue(execRoot)!),
-        parse.GetValue(pidFile),
-        level,
-        parse.GetValue(runtime)!,
-        parse.GetValue(shim) ?? Path.Combine(AppContext.BaseDirectory, "berth-shim"),
-        "/" + parse.GetValue(cgroupParent)!.Trim('/'))
-    {
-        ConfigFile = parse.GetValue(configFile) ?? "/etc/berth/daemon.json",
-        ConfigFileGiven = parse.GetValue(configFile) is not null,
-        RegistryCertsDirectory = Path.GetFullPath(parse.GetValue(certsDir)!),
-        InsecureRegistries = parse.GetValue(insecureRegistry) ?? [],
-        RegistryMirrors = parse.GetValue(registryMirror) ?? [],
-    };
-    return await DaemonHost.RunAsync(options, cancellationToken);
-});
-return await root.Parse(args).InvokeAsync();
+    context.Cancel = true;
+    stop.Cancel();
+}

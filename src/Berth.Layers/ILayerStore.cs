@@ -39,6 +39,23 @@ public interface ILayerStore
     /// <summary>Deletes one layer (not its parents). The caller ensures nothing references it.</summary>
     Task DeleteAsync(Digest chainId, CancellationToken cancellationToken);
 
+    /// <summary>Every stored layer's chain ID and when its directory last changed (for the garbage collector).</summary>
+    IEnumerable<(Digest ChainId, DateTime ModifiedUtc)> List() => [];
+
+    /// <summary>
+    /// The quick, crash-safe half of a delete: renames the layer out of sight (into tmp/, which a
+    /// start empties) and returns the slow half, removing the files, to run later; null when absent.
+    /// </summary>
+    Func<Task>? Detach(Digest chainId)
+    {
+        if (Get(chainId) is null) return null;
+        DeleteAsync(chainId, CancellationToken.None).GetAwaiter().GetResult();
+        return () => Task.CompletedTask;
+    }
+
+    /// <summary>Removes what tmp/ holds that no unpack or delete in progress owns; returns how many entries.</summary>
+    int RemoveStaleTemp() => 0;
+
     /// <summary>
     /// Writes a tar of the changes in an overlayfs upper dir (a container's), converting
     /// overlayfs whiteouts and opaque dirs back to .wh. entries: the input for commit and build.

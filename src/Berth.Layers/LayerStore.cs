@@ -33,6 +33,8 @@ public sealed class LayerStore : ILayerStore
     private readonly string _tmp;
     // Layers never change once in place, so what was read from disk stays true until deleted.
     private readonly ConcurrentDictionary<string, Layer> _cache = new(StringComparer.Ordinal);
+    // tmp/ entries of unpacks and deletes in progress: RemoveStaleTemp leaves them alone.
+    private readonly ConcurrentDictionary<string, byte> _activeTemp = new(StringComparer.Ordinal);
 
     public LayerStore(string root)
     {
@@ -54,11 +56,13 @@ public sealed class LayerStore : ILayerStore
         if (parent is not null && Get(parent.ChainId) is null)
             throw new NotFoundException($"parent layer {parent.ChainId} not found");
         // Known diff ID and the chain is already there: nothing to unpack.
-        if (expectedDiffId is { } expected && Get(ChainIds.Compute(parent?.ChainId, expected)) is { } present)
+        if (expectedDiffId is { } expected && Touch(Get(ChainIds.Compute(parent?.ChainId, expected))) is { } present)
             return present;
 
         var work = Path.Combine(_tmp, Guid.NewGuid().ToString("N"));
         var diff = Path.Combine(work, DiffDirName);
+        var owned = work;
+        _activeTemp[owned] = 0;
         // work becomes the layer's directory (0700); diff is a lower dir, 0755 as docker's.
         FileModes.CreateDirectory(work);
         FileModes.CreateDirectory(diff, FileModes.ContainerDirectory);
@@ -68,7 +72,7 @@ public sealed class LayerStore : ILayerStore
             if (expectedDiffId is { } wanted && wanted != diffId)
                 throw new InvalidParameterException($"layer diff ID mismatch: expected {wanted}, got {diffId}");
             var chainId = ChainIds.Compute(parent?.ChainId, diffId);
-            if (Get(chainId) is { } existing) return existing;
+            if (Touch(Get(chainId)) is { } existing) return existing;
 
             FileModes.WriteAllText(Path.Combine(work, DiffIdFile), diffId.ToString());
             if (parent is not null)
@@ -83,7 +87,7 @@ public sealed class LayerStore : ILayerStore
             {
                 var errno = Marshal.GetLastPInvokeError();
                 // A concurrent apply of the same chain won the race: use its layer.
-                if (errno is EEXIST or ENOTEMPTY && Get(chainId) is { } winner) return winner;
+                if (errno is EEXIST or ENOTEMPTY && Touch(Get(chainId)) is { } winner) return winner;
                 Libc.ThrowLastError("renameat2", final);
             }
             work = null;
@@ -98,7 +102,26 @@ public sealed class LayerStore : ILayerStore
         finally
         {
             if (work is not null) TryRemove(work);
+            _activeTemp.TryRemove(owned, out _);
         }
+    }
+
+    /// <summary>
+    /// Sets a layer's directory mtime to now when an apply finds it present: a caller that holds no
+    /// lease on it is then covered by the collector's grace period, as for a fresh unpack.
+    /// </summary>
+    private Layer? Touch(Layer? layer)
+    {
+        if (layer is null) return null;
+        try
+        {
+            Directory.SetLastWriteTimeUtc(Path.GetDirectoryName(layer.DiffPath)!, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (Get(layer.ChainId) is null) return null; // deleted meanwhile: unpack it again
+        }
+        return layer;
     }
 
     /// <summary>Unpacks into <paramref name="diff"/>, hashing the uncompressed tar as it streams.</summary>
@@ -155,22 +178,64 @@ public sealed class LayerStore : ILayerStore
     public async Task DeleteAsync(Digest chainId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (Detach(chainId) is { } remove) await remove();
+    }
+
+    public Func<Task>? Detach(Digest chainId)
+    {
         _cache.TryRemove(chainId.Hex, out _);
         var dir = LayerDir(chainId);
-        if (!Directory.Exists(dir)) return;
+        if (!Directory.Exists(dir)) return null;
         // Move it out of sight first so a half-deleted layer is never seen; a crash leaves it in tmp.
         var doomed = Path.Combine(_tmp, "del-" + Guid.NewGuid().ToString("N"));
+        _activeTemp[doomed] = 0;
         try
         {
             Directory.Move(dir, doomed);
         }
         catch (DirectoryNotFoundException)
         {
-            return;
+            _activeTemp.TryRemove(doomed, out _);
+            return null;
         }
+        _cache.TryRemove(chainId.Hex, out _); // a Get between the first removal and the move
         // Big layers take seconds to remove: keep that off the caller's thread. Once moved, the
         // removal runs to the end even if the caller gives up (the next start would finish it).
-        await Task.Run(() => Posix.RemoveAll(doomed), CancellationToken.None);
+        return async () =>
+        {
+            try
+            {
+                await Task.Run(() => TryRemove(doomed), CancellationToken.None);
+            }
+            finally
+            {
+                _activeTemp.TryRemove(doomed, out _);
+            }
+        };
+    }
+
+    public IEnumerable<(Digest ChainId, DateTime ModifiedUtc)> List()
+    {
+        foreach (var path in Directory.EnumerateDirectories(_root))
+        {
+            var name = Path.GetFileName(path);
+            if (name.Length != 64 || !Digest.IsLowerHex(name)) continue;
+            var info = new DirectoryInfo(path);
+            if (!info.Exists) continue; // deleted while listing
+            yield return (new Digest(Digest.Sha256Algorithm, name), info.LastWriteTimeUtc);
+        }
+    }
+
+    public int RemoveStaleTemp()
+    {
+        var removed = 0;
+        foreach (var path in Directory.GetFileSystemEntries(_tmp))
+        {
+            if (_activeTemp.ContainsKey(path)) continue;
+            TryRemove(path);
+            removed++;
+        }
+        return removed;
     }
 
     public Task WriteDiffAsync(string upperDir, Stream destination, CancellationToken cancellationToken) =>

@@ -1,3 +1,5 @@
+using Berth.Core.CommandLine;
+
 namespace Berth.Shim;
 
 /// <summary>Command line: berth-shim --id ID --bundle DIR --runtime PATH --runtime-root DIR --socket PATH --log-file PATH --exit-file PATH [--stdin] [--stdin-once] [--tty] [--run-at-start].</summary>
@@ -14,48 +16,36 @@ internal sealed record ShimOptions(
     string LogFile, string ExitFile, bool Stdin, bool StdinOnce, bool Tty, bool RunAtStart = false, int StartTimeoutSeconds = 60,
     long LogMaxSize = 0, int LogMaxFiles = 1, string? OomKillFile = null)
 {
+    /// <summary>Parses berthd's arguments (pflag syntax, see <see cref="FlagSet"/>); <see cref="ArgumentException"/> names the problem.</summary>
     public static ShimOptions Parse(string[] args)
     {
-        var values = new Dictionary<string, string>();
-        bool stdin = false, stdinOnce = false, tty = false, runAtStart = false;
-        var startTimeout = 60;
-        long logMaxSize = 0;
-        var logMaxFiles = 1;
-        string? oomKillFile = null;
-        for (var i = 0; i < args.Length; i++)
+        var flags = new FlagSet()
+            .String("id", null, "").String("bundle", null, "").String("runtime", null, "").String("runtime-root", null, "")
+            .String("socket", null, "").String("log-file", null, "").String("exit-file", null, "")
+            .Bool("stdin", null, "").Bool("stdin-once", null, "").Bool("tty", null, "").Bool("run-at-start", null, "")
+            .String("start-timeout", null, "", "60").String("log-max-size", null, "", "0").String("log-max-files", null, "", "1")
+            .String("oom-kill-file", null, "");
+        try
         {
-            switch (args[i])
-            {
-                case "--stdin": stdin = true; break;
-                case "--stdin-once": stdinOnce = true; break;
-                case "--tty": tty = true; break;
-                case "--run-at-start": runAtStart = true; break;
-                case "--start-timeout":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i], out startTimeout) || startTimeout <= 0)
-                        throw new ArgumentException("--start-timeout needs a positive number of seconds");
-                    break;
-                case "--log-max-size":
-                    if (i + 1 >= args.Length || !long.TryParse(args[++i], out logMaxSize) || logMaxSize <= 0)
-                        throw new ArgumentException("--log-max-size needs a positive number of bytes");
-                    break;
-                case "--log-max-files":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i], out logMaxFiles) || logMaxFiles < 1)
-                        throw new ArgumentException("--log-max-files needs a number of at least 1");
-                    break;
-                case "--oom-kill-file":
-                    if (i + 1 >= args.Length) throw new ArgumentException("--oom-kill-file needs a value");
-                    oomKillFile = args[++i];
-                    break;
-                case "--id" or "--bundle" or "--runtime" or "--runtime-root" or "--socket" or "--log-file" or "--exit-file":
-                    if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
-                    values[args[i]] = args[++i];
-                    break;
-                default: throw new ArgumentException($"unknown argument {args[i]}");
-            }
+            flags.Parse(args);
         }
-        string Need(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw new ArgumentException($"{name} is required");
-        return new ShimOptions(Need("--id"), Path.GetFullPath(Need("--bundle")), Need("--runtime"), Path.GetFullPath(Need("--runtime-root")),
-            Path.GetFullPath(Need("--socket")), Path.GetFullPath(Need("--log-file")), Path.GetFullPath(Need("--exit-file")), stdin, stdinOnce, tty,
-            runAtStart && !tty, startTimeout, logMaxSize, logMaxFiles, oomKillFile);
+        catch (UsageException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+        if (flags.Positionals is [var extra, ..]) throw new ArgumentException($"unknown argument {extra}");
+        if (!int.TryParse(flags.GetString("start-timeout"), out var startTimeout) || startTimeout <= 0)
+            throw new ArgumentException("--start-timeout needs a positive number of seconds");
+        var logMaxSize = 0L;
+        if (flags.Changed("log-max-size") && (!long.TryParse(flags.GetString("log-max-size"), out logMaxSize) || logMaxSize <= 0))
+            throw new ArgumentException("--log-max-size needs a positive number of bytes");
+        if (!int.TryParse(flags.GetString("log-max-files"), out var logMaxFiles) || logMaxFiles < 1)
+            throw new ArgumentException("--log-max-files needs a number of at least 1");
+        string Need(string name) => flags.GetString(name) is { Length: > 0 } v ? v : throw new ArgumentException($"--{name} is required");
+        var tty = flags.GetBool("tty");
+        return new ShimOptions(Need("id"), Path.GetFullPath(Need("bundle")), Need("runtime"), Path.GetFullPath(Need("runtime-root")),
+            Path.GetFullPath(Need("socket")), Path.GetFullPath(Need("log-file")), Path.GetFullPath(Need("exit-file")),
+            flags.GetBool("stdin"), flags.GetBool("stdin-once"), tty, flags.GetBool("run-at-start") && !tty,
+            startTimeout, logMaxSize, logMaxFiles, flags.GetString("oom-kill-file"));
     }
 }

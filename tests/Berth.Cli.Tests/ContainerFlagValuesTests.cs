@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Berth.Cli.Commands.Containers;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;
 using Xunit;

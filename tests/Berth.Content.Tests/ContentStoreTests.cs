@@ -129,4 +129,53 @@ public sealed class ContentStoreTests : IDisposable
         var store = NewStore();
         Assert.Throws<InvalidParameterException>(() => store.Exists(new Digest("sha256", "../../etc/passwd")));
     }
+
+    // The hooks the garbage collector relies on: holding a blob before it is visible, fresh mtimes, owned ingests.
+
+    [Fact]
+    public async Task BeforeCommitSeesTheDigestBeforeTheBlobIsVisible()
+    {
+        var store = NewStore();
+        var data = Encoding.UTF8.GetBytes("held before visible");
+        var seen = new List<(Digest Digest, bool Visible)>();
+        BeforeCommit hold = (digest, _) =>
+        {
+            seen.Add((digest, store.Exists(digest)));
+            return ValueTask.CompletedTask;
+        };
+
+        var info = await store.WriteAsync(new MemoryStream(data), null, hold, CancellationToken.None);
+        Assert.Equal([(info.Digest, false)], seen);
+
+        // Known digest, already present: held first, then found.
+        seen.Clear();
+        await store.WriteAsync(new MemoryStream(data), info.Digest, hold, CancellationToken.None);
+        Assert.Equal([(info.Digest, true)], seen);
+    }
+
+    [Fact]
+    public async Task AWriteThatFindsItsBlobPresentRefreshesItsModificationTime()
+    {
+        var store = NewStore();
+        var data = Encoding.UTF8.GetBytes("old blob");
+        var info = await store.WriteAsync(data, null, CancellationToken.None);
+        File.SetLastWriteTimeUtc(Path.Combine(_root, "blobs", "sha256", info.Digest.Hex), DateTime.UtcNow.AddDays(-1));
+
+        var again = await store.WriteAsync(new MemoryStream(data), info.Digest, CancellationToken.None);
+        Assert.True(again.ModifiedUtc > DateTime.UtcNow.AddMinutes(-1));
+        Assert.True(store.List().Single().ModifiedUtc > DateTime.UtcNow.AddMinutes(-1));
+    }
+
+    [Fact]
+    public void StaleIngestsAreRemovedAtStartAndOnRequest()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "ingest"));
+        File.WriteAllText(Path.Combine(_root, "ingest", "killed-mid-write"), "x");
+        var store = NewStore();
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "ingest")));
+
+        File.WriteAllText(Path.Combine(_root, "ingest", "left-by-a-failed-delete"), "x");
+        Assert.Equal(1, store.RemoveStaleIngests());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "ingest")));
+    }
 }

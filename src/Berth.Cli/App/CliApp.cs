@@ -1,4 +1,4 @@
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Client;
 
 namespace Berth.Cli.App;

@@ -1,4 +1,4 @@
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 
 namespace Berth.Cli.App;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Formatting;
 
 namespace Berth.Cli.Formatting;
@@ -30,36 +30,7 @@ public static class DisplayText
     }
 
     /// <summary>Go's strconv.Quote (printable Unicode kept, control characters escaped).</summary>
-    public static string Quote(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var r in s.EnumerateRunes())
-        {
-            switch (r.Value)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\a': sb.Append("\\a"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\v': sb.Append("\\v"); break;
-                default:
-                    if (r.Value < 0x20 || r.Value == 0x7f)
-                    {
-                        sb.Append("\\x").Append(r.Value.ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(r.ToString());
-                    }
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
+    public static string Quote(string s) => GoSyntax.Quote(s);
 
     /// <summary>"3 minutes ago" from unix seconds.</summary>
     public static string Ago(long unixSeconds, DateTimeOffset now) =>

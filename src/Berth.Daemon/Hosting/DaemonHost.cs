@@ -119,9 +119,14 @@ public static class DaemonHost
         app.Logger.LogInformation("berthd {Version} serving the Engine API on {Sockets}", VersionInfo.Version, string.Join(", ", sockets));
         using var stopTrimming = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var trimming = trimmer.RunAsync(stopTrimming.Token);
+        // Content GC: at start (leases of the previous process expire), then periodically; see ContentCollector.
+        var collector = ((ImageService)app.Services.GetRequiredService<IImageService>()).Collector;
+        collector.Logger = app.Services.GetRequiredService<ILogger<Berth.Engine.Gc.ContentCollector>>();
+        var collecting = collector.RunAsync(stopTrimming.Token);
         await app.WaitForShutdownAsync(cancellationToken);
         await stopTrimming.CancelAsync();
         await trimming;
+        await collecting;
     }
 
     /// <summary>The composition root: every engine service, wired once.</summary>
@@ -135,14 +140,16 @@ public static class DaemonHost
         services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
         services.AddSingleton<IImageService>(sp =>
         {
+            var containers = sp.GetRequiredService<ContainerRegistry>();
             var images = new ImageService(
                 sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-                sp.GetRequiredService<MetadataStore>(), sp.GetRequiredService<ContainerRegistry>(),
-                Path.Combine(engine.DataRoot, "image"));
+                sp.GetRequiredService<MetadataStore>(), containers, Path.Combine(engine.DataRoot, "image"),
+                () => containers.All.Select(h => h.Container.ImageChainId).OfType<Core.Digests.Digest>());
             // Distribution sits above Images: it learns of deleted images through this hook, so its
-            // manifests and push blobs go with them.
-            images.AddDeletionObserver(new DistributionCleanup(sp.GetRequiredService<IContentStore>(), images.Store,
-                new DistributionStore(sp.GetRequiredService<MetadataStore>())));
+            // manifests and push blobs go with them; until then they are the collector's roots.
+            var distribution = new DistributionStore(sp.GetRequiredService<MetadataStore>());
+            images.AddDeletionObserver(new DistributionCleanup(sp.GetRequiredService<IContentStore>(), images.Store, distribution));
+            images.Collector.AddRootSource(new DistributionGcRoots(distribution));
             return images;
         });
         services.AddSingleton(sp => new DistributionService(

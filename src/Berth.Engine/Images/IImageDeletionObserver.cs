@@ -13,7 +13,7 @@ public interface IImageDeletionObserver
     /// <summary>
     /// <paramref name="image"/> (its ID and layers) is gone from the image store, and its config
     /// from the content store; <paramref name="deletedBlobs"/> are its layer blobs that went too
-    /// (none while a forced rmi leaves a container on the layers).
+    /// (not those a live lease still holds; with a forced rmi, the tars even while a container runs on the layers).
     /// </summary>
     void ImageDeleted(ImageRecord image, IReadOnlyList<Digest> deletedBlobs);
 }

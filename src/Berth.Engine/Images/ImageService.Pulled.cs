@@ -1,5 +1,6 @@
 using Berth.Core.Digests;
 using Berth.Core.References;
+using Berth.Engine.Gc;
 using Berth.Layers;
 
 namespace Berth.Engine.Images;
@@ -15,17 +16,20 @@ public sealed partial class ImageService
     /// <summary>
     /// Records a pulled image whose config and layer blobs are committed and whose layers were
     /// unpacked, and names it. A layer an rmi removed meanwhile is unpacked again from its blob.
+    /// <paramref name="lease"/> is the pull's, holding its blobs and layers until the image holds them.
     /// Returns the image each name pointed to before (null when new or unchanged).
     /// </summary>
     internal Task<IReadOnlyList<Digest?>> PublishPulledAsync(byte[] configBytes, ImageConfigFile config, IReadOnlyList<PulledLayer> layers,
-        IReadOnlyList<ImageReference> names, CancellationToken cancellationToken) =>
+        IReadOnlyList<ImageReference> names, Lease lease, CancellationToken cancellationToken) =>
         RunLockedAsync(async cancellationToken =>
         {
             var stack = new List<Layer>();
             Layer? parent = null;
             foreach (var pulled in layers)
             {
-                var layer = _layers.Get(ChainIds.Compute(parent?.ChainId, pulled.DiffId));
+                var chainId = ChainIds.Compute(parent?.ChainId, pulled.DiffId);
+                await lease.HoldAsync([pulled.Blob], [chainId], cancellationToken);
+                var layer = _layers.Get(chainId);
                 if (layer is null)
                 {
                     await using var blob = _content.OpenRead(pulled.Blob);
@@ -34,7 +38,7 @@ public sealed partial class ImageService
                 stack.Add(layer);
                 parent = layer;
             }
-            var record = await PrepareAsync(configBytes, config, stack, cancellationToken);
+            var record = await PrepareAsync(configBytes, config, stack, lease, cancellationToken);
             var blobs = layers.Where(l => _content.Exists(l.Blob)).Select(l => new LayerBlob(l.DiffId, l.Blob, l.Compression)).ToList();
             return Publish([(record, blobs)], names.Select(n => (n, record.Id)).ToList());
         }, cancellationToken);

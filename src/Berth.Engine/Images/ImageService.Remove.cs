@@ -72,24 +72,18 @@ public sealed partial class ImageService
             records.Add(new ImageDeleteEntry(reference.ToFamiliarString(), null));
         var (chains, blobs) = _store.Delete(id);
         records.Add(new ImageDeleteEntry(null, id.ToString()));
-        _content.Delete(id);
         ForgetConfig(id);
 
-        var deletedBlobs = new List<Digest> { id };
-        // A container (only possible with force) still has its root filesystem on these layers.
-        if (users.Count == 0)
-        {
-            foreach (var chain in chains)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (_layers.Get(chain) is null) continue;
-                await _layers.DeleteAsync(chain, cancellationToken);
-                records.Add(new ImageDeleteEntry(null, chain.ToString()));
-            }
-            foreach (var blob in blobs) _content.Delete(blob.Blob);
-            deletedBlobs.AddRange(blobs.Select(b => b.Blob));
-        }
-        foreach (var observer in _deletionObservers) observer.ImageDeleted(record, deletedBlobs);
+        // The collector frees what nothing else holds: not a layer or blob a pull or load in progress
+        // has leased, nor (force) a layer a container still has its root filesystem on; those the
+        // collector frees once the lease ends or the last such container is removed. The tars go
+        // even then: a container runs on the unpacked layers. Not cancelled from here on: the rows
+        // are gone, and content left behind would wait for the next collection.
+        var freed = await Collector.CollectAsync([id, .. blobs.Select(b => b.Blob)], users.Count == 0 ? chains : [], CancellationToken.None);
+        if (users.Count > 0) Collector.CollectWhenUnused(chains);
+        foreach (var chain in chains.Where(freed.Layers.Contains))
+            records.Add(new ImageDeleteEntry(null, chain.ToString()));
+        foreach (var observer in _deletionObservers) observer.ImageDeleted(record, freed.Blobs);
         return records;
     }
 

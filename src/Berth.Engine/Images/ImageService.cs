@@ -3,6 +3,7 @@ using Berth.Content;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.References;
+using Berth.Engine.Gc;
 using Berth.Engine.Images.Archive;
 using Berth.Engine.Metadata;
 using Berth.Layers;
@@ -31,16 +32,30 @@ public sealed partial class ImageService : IImageService
     /// holds archives being loaded, on the same filesystem as the content store so spooled layers
     /// are renamed, not copied, into it. Emptied at startup.
     /// </param>
-    public ImageService(IContentStore content, ILayerStore layers, MetadataStore metadata, IImageUsage usage, string stateDirectory)
+    /// <param name="containerLayers">
+    /// The top chain ID of every container's root filesystem (containers record it, so it outlives a
+    /// force-removed image): roots for the garbage collector. Null when no containers exist (tests).
+    /// </param>
+    public ImageService(IContentStore content, ILayerStore layers, MetadataStore metadata, IImageUsage usage, string stateDirectory,
+        Func<IEnumerable<Digest>>? containerLayers = null)
     {
         _content = content;
         _layers = layers;
         _usage = usage;
         _store = new ImageStore(metadata);
+        Leases = new LeaseManager(metadata);
+        Collector = new ContentCollector(content, layers, metadata, Leases, containerLayers ?? (() => []));
+        Collector.AddRootSource(_store);
         _tempRoot = Path.Combine(Path.GetFullPath(stateDirectory), "tmp");
         if (Directory.Exists(_tempRoot)) Directory.Delete(_tempRoot, recursive: true);
         Directory.CreateDirectory(_tempRoot);
     }
+
+    /// <summary>Leases of the operations writing content (pull, load, import, build, commit): see <see cref="Lease"/>.</summary>
+    public LeaseManager Leases { get; }
+
+    /// <summary>The content garbage collector over the content and layer stores; the daemon runs its loop.</summary>
+    public ContentCollector Collector { get; }
 
     /// <summary>Adds an observer told of every deleted image; call at composition time, before serving.</summary>
     public void AddDeletionObserver(IImageDeletionObserver observer) => _deletionObservers.Add(observer);
@@ -187,7 +202,8 @@ public sealed partial class ImageService : IImageService
         await _mutate.WaitAsync(cancellationToken);
         try
         {
-            var loader = new ImageLoader(this, _content, _layers, _store, _tempRoot);
+            await using var lease = await Leases.CreateAsync("load", cancellationToken);
+            var loader = new ImageLoader(this, _content, _layers, _store, _tempRoot, lease);
             return await loader.LoadAsync(archive, cancellationToken);
         }
         finally
@@ -230,12 +246,14 @@ public sealed partial class ImageService : IImageService
         _store.Commit(images.Select(i => (i.Image, (IEnumerable<LayerBlob>)i.Blobs)), names.Select(n => (n.Name.ToString(), n.Id)).ToList());
 
     /// <summary>
-    /// Commits config bytes and builds the image row from layers that are already in the layer
-    /// store. The ID is the digest of exactly these bytes.
+    /// Commits config bytes (held by <paramref name="lease"/> until the image is published) and builds
+    /// the image row from layers that are already in the layer store. The ID is the digest of exactly these bytes.
     /// </summary>
-    internal async Task<ImageRecord> PrepareAsync(ReadOnlyMemory<byte> configBytes, ImageConfigFile config, IReadOnlyList<Layer> layers, CancellationToken cancellationToken)
+    internal async Task<ImageRecord> PrepareAsync(ReadOnlyMemory<byte> configBytes, ImageConfigFile config, IReadOnlyList<Layer> layers, Lease lease, CancellationToken cancellationToken)
     {
-        var info = await _content.WriteAsync(configBytes, null, cancellationToken);
+        var id = Digest.Compute(configBytes.Span);
+        await lease.HoldAsync([id], layers.Select(l => l.ChainId), cancellationToken);
+        var info = await _content.WriteAsync(configBytes, id, cancellationToken);
         _configs.TryAdd(info.Digest, config);
         var refs = layers.Select(l => new ImageLayerRef(l.DiffId, l.ChainId)).ToList();
         return new ImageRecord(info.Digest, refs, layers.Sum(l => l.Size), config.Created);

@@ -1,4 +1,5 @@
 using Berth.Core.Digests;
+using Berth.Engine.Gc;
 using Berth.Engine.Metadata;
 using Microsoft.Data.Sqlite;
 
@@ -24,7 +25,7 @@ public sealed record LayerBlob(Digest DiffId, Digest Blob, string Compression);
 /// Config bytes live in the content store (the ID is their digest); this is only the index.
 /// Names are written in the same transaction as the image rows, so an image is visible fully or not at all.
 /// </summary>
-public sealed class ImageStore
+public sealed class ImageStore : IGcRootSource
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS images (
@@ -229,6 +230,28 @@ public sealed class ImageStore
         }
         transaction.Commit();
         return (chains, blobs);
+    }
+
+    /// <summary>
+    /// The collector's roots from images: each image's config blob, its layers' chain IDs, and the
+    /// blobs holding its layers' tars (the recorded blob, and the uncompressed tar named by the diff ID).
+    /// </summary>
+    public void AddRoots(SqliteConnection connection, SqliteTransaction transaction, GcRoots roots)
+    {
+        Read("SELECT id FROM images", roots.Blobs);
+        Read("SELECT DISTINCT chain_id FROM image_layers", roots.Layers);
+        Read("SELECT DISTINCT diff_id FROM image_layers", roots.Blobs);
+        Read("SELECT b.blob FROM image_layer_blobs b WHERE EXISTS (SELECT 1 FROM image_layers l WHERE l.diff_id = b.diff_id)", roots.Blobs);
+
+        void Read(string sql, HashSet<Digest> into)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                if (Digest.TryParse(reader.GetString(0), out var digest)) into.Add(digest);
+        }
     }
 
     private static ImageRecord? Load(SqliteConnection connection, Digest id, SqliteTransaction? transaction = null)

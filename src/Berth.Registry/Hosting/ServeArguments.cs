@@ -1,3 +1,4 @@
+using Berth.Core.CommandLine;
 using Berth.Registry.Observability;
 
 namespace Berth.Registry.Hosting;
@@ -32,68 +33,50 @@ public static class ServeArguments
           berth-registry garbage-collect --root DIR [--dry-run] [--delete-untagged]
         """;
 
-    private static readonly HashSet<string> BooleanFlags = ["--read-only", "--delete"];
-    private static readonly HashSet<string> ValueFlags =
-    [
-        "--addr", "--root", "--config", "--tls-cert", "--tls-key", "--auth", "--htpasswd", "--max-upload-size",
-        "--metrics-addr", "--log-level",
-    ];
-
     /// <summary>Options from the arguments after "serve"; FormatException names the problem (exit code 2).</summary>
+    /// <remarks>Parsed with pflag's semantics (<see cref="FlagSet"/>), as distribution's own <c>registry serve</c> is.</remarks>
     public static RegistryServerOptions Parse(IReadOnlyList<string> args, Action<string> warn)
     {
-        var flags = new List<(string Name, string Value)>();
-        for (var i = 0; i < args.Count; i++)
+        // The help texts are in Help.
+        var flags = new FlagSet()
+            .String("addr", null, "").String("root", null, "").String("config", null, "")
+            .String("tls-cert", null, "").String("tls-key", null, "").String("auth", null, "").String("htpasswd", null, "")
+            .String("max-upload-size", null, "").Bool("read-only", null, "").Bool("delete", null, "")
+            .String("metrics-addr", null, "").String("log-level", null, "");
+        try
         {
-            var arg = args[i];
-            var (name, value) = arg.Split('=', 2) is [var n, var v] ? (n, (string?)v) : (arg, null);
-            if (BooleanFlags.Contains(name))
-            {
-                flags.Add((name, value ?? "true"));
-                continue;
-            }
-            if (!ValueFlags.Contains(name))
-                throw new FormatException(arg.StartsWith('-') ? $"unknown flag \"{name}\"" : $"unexpected argument \"{arg}\"");
-            if (value is null)
-            {
-                if (++i >= args.Count) throw new FormatException($"flag {name} needs a value");
-                value = args[i];
-            }
-            flags.Add((name, value));
+            flags.Parse(args);
         }
+        catch (UsageException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+        if (flags.Positionals is [var extra, ..]) throw new FormatException($"unexpected argument \"{extra}\"");
+        string? Flag(string name) => flags.Changed(name) ? flags.GetString(name) : null;
 
         var options = new RegistryServerOptions(
             RegistryServerOptions.ParseAddress(RegistryServerOptions.DefaultAddress), Path.Combine(Environment.CurrentDirectory, "registry"));
-        if (flags.LastOrDefault(f => f.Name == "--config") is { Value: { } config })
+        if (Flag("config") is { } config)
             options = RegistryConfigFile.Apply(options, config, warn);
 
-        AuthMode? auth = null;
-        string? cert = null, key = null;
-        foreach (var (name, value) in flags)
-        {
-            options = name switch
-            {
-                "--addr" => options with { Endpoint = Checked(name, value, RegistryServerOptions.ParseAddress) },
-                "--root" => options with { Root = Path.GetFullPath(value) },
-                "--htpasswd" => options with { HtpasswdPath = Path.GetFullPath(value) },
-                "--max-upload-size" => options with { MaxUploadSize = Checked(name, value, Units.ParseSize) },
-                "--read-only" => options with { ReadOnly = Checked(name, value, Units.ParseBool) },
-                "--delete" => options with { DeleteEnabled = Checked(name, value, Units.ParseBool) },
-                "--metrics-addr" => options with { MetricsEndpoint = Checked(name, value, RegistryServerOptions.ParseAddress) },
-                "--log-level" => options with { LogLevel = Checked(name, value, RegistryLog.ParseLevel) },
-                _ => options,
-            };
-            if (name == "--auth") auth = Checked(name, value, ParseAuth);
-            if (name == "--tls-cert") cert = Path.GetFullPath(value);
-            if (name == "--tls-key") key = Path.GetFullPath(value);
-        }
+        if (Flag("addr") is { } addr) options = options with { Endpoint = Checked("--addr", addr, RegistryServerOptions.ParseAddress) };
+        if (Flag("root") is { } root) options = options with { Root = Path.GetFullPath(root) };
+        if (Flag("htpasswd") is { } htpasswd) options = options with { HtpasswdPath = Path.GetFullPath(htpasswd) };
+        if (Flag("max-upload-size") is { } size) options = options with { MaxUploadSize = Checked("--max-upload-size", size, Units.ParseSize) };
+        if (flags.Changed("read-only")) options = options with { ReadOnly = flags.GetBool("read-only") };
+        if (flags.Changed("delete")) options = options with { DeleteEnabled = flags.GetBool("delete") };
+        if (Flag("metrics-addr") is { } metrics) options = options with { MetricsEndpoint = Checked("--metrics-addr", metrics, RegistryServerOptions.ParseAddress) };
+        if (Flag("log-level") is { } level) options = options with { LogLevel = Checked("--log-level", level, RegistryLog.ParseLevel) };
+        var auth = Flag("auth") is { } mode ? Checked("--auth", mode, ParseAuth) : (AuthMode?)null;
+        var cert = Flag("tls-cert") is { } c ? Path.GetFullPath(c) : null;
+        var key = Flag("tls-key") is { } k ? Path.GetFullPath(k) : null;
         if (cert is not null || key is not null)
         {
             if (cert is null || key is null) throw new FormatException("--tls-cert and --tls-key must be given together");
             options = options with { Tls = new TlsFiles(cert, key) };
         }
-        if (auth is { } mode) options = options with { Auth = mode };
-        else if (flags.Any(f => f.Name == "--htpasswd") && options.Auth == AuthMode.None) options = options with { Auth = AuthMode.Htpasswd };
+        if (auth is { } given) options = options with { Auth = given };
+        else if (flags.Changed("htpasswd") && options.Auth == AuthMode.None) options = options with { Auth = AuthMode.Htpasswd };
         return Validate(options);
     }
 

@@ -138,8 +138,8 @@ public sealed class ServeArgumentsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("unknown flag \"--bogus\"", "--bogus")]
-    [InlineData("flag --addr needs a value", "--addr")]
+    [InlineData("unknown flag: --bogus", "--bogus")]
+    [InlineData("flag needs an argument: --addr", "--addr")]
     [InlineData("--addr: invalid address \"nope\"", "--addr", "nope")]
     [InlineData("--max-upload-size: invalid size \"lots\"", "--max-upload-size", "lots")]
     [InlineData("--log-level: invalid log level \"loud\"", "--log-level", "loud")]

@@ -1,5 +1,5 @@
 using System.Text;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Models;
 
 namespace Berth.Cli.Commands.Containers;

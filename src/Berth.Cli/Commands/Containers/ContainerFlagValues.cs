@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.RegularExpressions;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Models;
 
 namespace Berth.Cli.Commands.Containers;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Models;
 
 namespace Berth.Cli.Commands.Containers;

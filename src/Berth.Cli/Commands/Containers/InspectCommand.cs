@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Berth.Cli.App;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
 using Berth.Cli.Templates;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Client;
 using Berth.EngineApi.Serialization;
 

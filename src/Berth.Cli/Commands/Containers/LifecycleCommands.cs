@@ -1,6 +1,6 @@
 using System.Globalization;
 using Berth.Cli.App;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Client;
 
 namespace Berth.Cli.Commands.Containers;

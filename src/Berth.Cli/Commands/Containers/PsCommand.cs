@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Berth.Cli.App;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Formatting;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;

@@ -1,7 +1,7 @@
 using Berth.Cli.App;
 using Berth.Cli.Commands.Images;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Client;
 using Berth.EngineApi.Models;
 using Berth.Core.References;

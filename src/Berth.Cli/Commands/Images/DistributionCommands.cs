@@ -1,7 +1,7 @@
 using Berth.Cli.App;
 using Berth.Cli.Auth;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.Core.Errors;
 using Berth.Core.References;
 

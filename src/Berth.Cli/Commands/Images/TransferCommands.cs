@@ -1,6 +1,6 @@
 using Berth.Cli.App;
 using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.Core.References;
 
 namespace Berth.Cli.Commands.Images;

@@ -1,6 +1,6 @@
 using Berth.Cli.App;
 using Berth.Cli.Auth;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Berth.EngineApi.Client;
 using Berth.EngineApi.Models;
 

@@ -7,6 +7,7 @@ using Berth.Core.References;
 using Berth.Engine.Distribution.Manifests;
 using Berth.Engine.Distribution.Progress;
 using Berth.Engine.Distribution.Transport;
+using Berth.Engine.Gc;
 using Berth.Engine.Images;
 using Berth.Engine.Images.Archive;
 using Berth.Layers;
@@ -74,9 +75,12 @@ internal sealed class ImagePuller(DistributionService service)
         if (reference.Tag is not null && reference.Digest is null) names.Insert(0, reference);
         var before = service.Images.LookupReference(reference);
 
+        // Holds what this pull writes (manifest, config, layer blobs and layers) until the image does.
+        await using var lease = await service.Images.Leases.CreateAsync("pull", cancellationToken);
+        await lease.HoldAsync([manifestBytes.Digest, configDigest], [], cancellationToken);
         if (service.Images.GetRecord(configDigest) is null)
         {
-            await PullLayersAsync(repository, reference, manifest, configDigest, platform, names, sink, cancellationToken);
+            await PullLayersAsync(repository, reference, manifest, configDigest, platform, names, sink, lease, cancellationToken);
         }
         else
         {
@@ -100,7 +104,7 @@ internal sealed class ImagePuller(DistributionService service)
     }
 
     private async Task PullLayersAsync(RegistryRepository repository, ImageReference reference, OciManifest manifest, Digest configDigest,
-        PlatformSpec? platform, IReadOnlyList<ImageReference> names, IProgressSink sink, CancellationToken cancellationToken)
+        PlatformSpec? platform, IReadOnlyList<ImageReference> names, IProgressSink sink, Lease lease, CancellationToken cancellationToken)
     {
         // The config is small: fetched whole, through the shared downloads so a resumed pull skips it too.
         await service.Downloads.FetchAsync(configDigest, (offset, ct) => repository.GetBlobAsync(configDigest, offset, ct), (_, _) => { }, cancellationToken);
@@ -128,6 +132,7 @@ internal sealed class ImagePuller(DistributionService service)
             layer.ChainId = chain.Value;
             layer.Present = service.Layers.Get(chain.Value) is not null;
         }
+        await lease.HoldAsync(layers.Select(l => l.Blob), layers.Select(l => l.ChainId), cancellationToken);
 
         await using var pump = new ProgressPump(sink, cancellationToken);
         foreach (var layer in layers)
@@ -169,7 +174,7 @@ internal sealed class ImagePuller(DistributionService service)
             var compression = service.Content.Exists(layer.Blob) ? layer.Compression ?? await DetectAsync(layer.Blob, cancellationToken) : Compression.None;
             pulled.Add(new PulledLayer(layer.DiffId, layer.Blob, compression));
         }
-        await service.Images.PublishPulledAsync(configBytes, config, pulled, names, cancellationToken);
+        await service.Images.PublishPulledAsync(configBytes, config, pulled, names, lease, cancellationToken);
     }
 
     private async Task DownloadAsync(RegistryRepository repository, LayerPlan layer, SemaphoreSlim slots, ProgressPump pump, CancellationToken cancellationToken)

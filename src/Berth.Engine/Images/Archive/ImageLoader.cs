@@ -5,6 +5,7 @@ using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.Oci;
 using Berth.Core.References;
+using Berth.Engine.Gc;
 using Berth.Layers;
 
 namespace Berth.Engine.Images.Archive;
@@ -14,9 +15,10 @@ namespace Berth.Engine.Images.Archive;
 /// layout (oci-layout + index.json + blobs/), plain or compressed, layers plain/gzip/zstd.
 /// The archive is spooled (see <see cref="ArchiveSpool"/>), every layer is verified against its
 /// config's diff ID while it is stored, and only when every image is complete are the images and
-/// their names published, in one transaction: a bad archive leaves no image behind.
+/// their names published, in one transaction: a bad archive leaves no image behind. Every blob and
+/// layer is held by the load's <paramref name="lease"/> before it is written, until then.
 /// </summary>
-internal sealed class ImageLoader(ImageService service, IContentStore content, ILayerStore layers, ImageStore store, string tempRoot)
+internal sealed class ImageLoader(ImageService service, IContentStore content, ILayerStore layers, ImageStore store, string tempRoot, Lease lease)
 {
     private sealed record Candidate(ImageRecord Record, IReadOnlyList<ImageReference> Tags);
 
@@ -193,16 +195,17 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
             parent = await EnsureLayerAsync(spool, parent, diffId, i, layerPaths[i], cancellationToken);
             stack.Add(parent);
         }
-        return await service.PrepareAsync(configBytes, config, stack, cancellationToken);
+        return await service.PrepareAsync(configBytes, config, stack, lease, cancellationToken);
     }
 
     private async Task<Layer> EnsureLayerAsync(ArchiveSpool spool, Layer? parent, Digest diffId, int index, string path, CancellationToken cancellationToken)
     {
         var chainId = ChainIds.Compute(parent?.ChainId, diffId);
+        await lease.HoldAsync([diffId], [chainId], cancellationToken);
         var haveTar = content.Exists(diffId);
         // Present already (possibly as a compressed blob from a pull): nothing to read from the archive.
         if ((haveTar || store.GetLayerBlob(diffId) is not null) && layers.Get(chainId) is { } existing) return existing;
-        if (haveTar) return await service.ApplyBlobAsync(parent, diffId, blobExistedBefore: true, cancellationToken);
+        if (haveTar) return await service.ApplyBlobAsync(parent, diffId, blobExistedBefore: true, lease, cancellationToken);
 
         var file = spool.GetPath(path);
         try
@@ -226,7 +229,7 @@ internal sealed class ImageLoader(ImageService service, IContentStore content, I
         {
             throw new InvalidParameterException($"invalid diffID for layer {index}: expected \"{diffId}\", got \"{actual}\"", e);
         }
-        return await service.ApplyBlobAsync(parent, diffId, blobExistedBefore: false, cancellationToken);
+        return await service.ApplyBlobAsync(parent, diffId, blobExistedBefore: false, lease, cancellationToken);
     }
 
     private static bool CompleteIndex(OciIndex index) => index.Manifests is not null && index.Manifests.All(d => d?.Digest is not null);

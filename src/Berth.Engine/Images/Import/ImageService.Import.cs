@@ -3,6 +3,7 @@ using Berth.Content;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.References;
+using Berth.Engine.Gc;
 using Berth.Engine.Images.Archive;
 using Berth.Layers;
 
@@ -23,7 +24,8 @@ public sealed partial class ImageService
 
         return await RunLockedAsync(async cancellationToken =>
         {
-            var layer = await IngestLayerAsync(null, rootfsArchive, expectedDiffId: null, cancellationToken);
+            await using var lease = await Leases.CreateAsync("import", cancellationToken);
+            var layer = await IngestLayerAsync(null, rootfsArchive, expectedDiffId: null, lease, cancellationToken);
             var created = Clock().ToUniversalTime();
             var message = string.IsNullOrEmpty(options.Message) ? "Imported from -" : options.Message;
             var config = new ImageConfigFile
@@ -37,7 +39,7 @@ public sealed partial class ImageService
                 RootFs = new RootFs { DiffIds = [layer.DiffId.ToString()] },
                 History = [new HistoryEntry { Created = created, Comment = message }],
             };
-            var record = await PrepareAsync(config.ToJsonBytes(), config, [layer], cancellationToken);
+            var record = await PrepareAsync(config.ToJsonBytes(), config, [layer], lease, cancellationToken);
             Publish([(record, [new LayerBlob(layer.DiffId, layer.DiffId, Compression.None)])],
                 name is null ? [] : [(name, record.Id)]);
             return ToImage(record);
@@ -48,20 +50,22 @@ public sealed partial class ImageService
     /// Stores a layer tar (plain, gzip or zstd) uncompressed in the content store, verified against
     /// <paramref name="expectedDiffId"/> when given, and unpacks it on <paramref name="parent"/>.
     /// The caller's stream is left open. When unpacking fails, a blob this call added is removed.
+    /// The blob and the layer are held by <paramref name="lease"/> before they are written.
     /// </summary>
-    internal async Task<Layer> IngestLayerAsync(Layer? parent, Stream archive, Digest? expectedDiffId, CancellationToken cancellationToken)
+    internal async Task<Layer> IngestLayerAsync(Layer? parent, Stream archive, Digest? expectedDiffId, Lease lease, CancellationToken cancellationToken)
     {
         var existedBefore = expectedDiffId is { } known && _content.Exists(known);
         ContentInfo blob;
         var (_, tar) = await Compression.OpenDecompressedAsync(archive, cancellationToken, leaveOpen: true);
         await using (tar)
-            blob = await _content.WriteAsync(tar, expectedDiffId, cancellationToken);
-        return await ApplyBlobAsync(parent, blob.Digest, existedBefore, cancellationToken);
+            blob = await _content.WriteAsync(tar, expectedDiffId, lease.BeforeCommit, cancellationToken);
+        return await ApplyBlobAsync(parent, blob.Digest, existedBefore, lease, cancellationToken);
     }
 
-    /// <summary>Unpacks the uncompressed tar blob <paramref name="diffId"/> on <paramref name="parent"/>.</summary>
-    internal async Task<Layer> ApplyBlobAsync(Layer? parent, Digest diffId, bool blobExistedBefore, CancellationToken cancellationToken)
+    /// <summary>Unpacks the uncompressed tar blob <paramref name="diffId"/> on <paramref name="parent"/>, holding both in <paramref name="lease"/>.</summary>
+    internal async Task<Layer> ApplyBlobAsync(Layer? parent, Digest diffId, bool blobExistedBefore, Lease lease, CancellationToken cancellationToken)
     {
+        await lease.HoldAsync([diffId], [ChainIds.Compute(parent?.ChainId, diffId)], cancellationToken);
         try
         {
             await using var tar = _content.OpenRead(diffId);

@@ -1,10 +1,43 @@
-using Berth.Cli.Formatting;
+using System.Globalization;
+using System.Text;
 
-namespace Berth.Cli.Parsing;
+namespace Berth.Core.CommandLine;
 
-/// <summary>Go's strconv.ParseBool and ParseInt, whose behaviour and wording pflag's flags show.</summary>
+/// <summary>Go's strconv.ParseBool, ParseInt and Quote, whose behaviour and wording pflag's flags show.</summary>
 public static class GoSyntax
 {
+    /// <summary>Go's strconv.Quote (printable Unicode kept, control characters escaped).</summary>
+    public static string Quote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var r in s.EnumerateRunes())
+        {
+            switch (r.Value)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\a': sb.Append("\\a"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                case '\v': sb.Append("\\v"); break;
+                default:
+                    if (r.Value < 0x20 || r.Value == 0x7f)
+                    {
+                        sb.Append("\\x").Append(r.Value.ToString("x2", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        sb.Append(r.ToString());
+                    }
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+
     /// <summary>Go's strconv.ParseBool: 1, t, T, TRUE, true, True and their false forms; null for anything else.</summary>
     public static bool? ParseBool(string s) => s switch
     {
@@ -20,7 +53,7 @@ public static class GoSyntax
     /// <exception cref="FormatException">strconv's message: <c>strconv.ParseInt: parsing "x": invalid syntax</c> or <c>value out of range</c>.</exception>
     public static long ParseInt(string s, bool baseZero = true)
     {
-        FormatException Fail(string why) => new($"strconv.ParseInt: parsing {DisplayText.Quote(s)}: {why}");
+        FormatException Fail(string why) => new($"strconv.ParseInt: parsing {Quote(s)}: {why}");
         var i = s.Length > 0 && s[0] is '+' or '-' ? 1 : 0;
         var negative = i == 1 && s[0] == '-';
         if (i == s.Length)

@@ -1,8 +1,7 @@
-using Berth.Cli.Formatting;
-using Berth.Cli.Parsing;
+using Berth.Core.CommandLine;
 using Xunit;
 
-namespace Berth.Cli.Tests;
+namespace Berth.Core.Tests.CommandLine;
 
 public class FlagSetTests
 {
@@ -92,6 +91,36 @@ public class FlagSetTests
     }
 
     [Fact]
+    public void ListDefaultIsReplacedByTheFirstValue()
+    {
+        static FlagSet Hosts() => new FlagSet().List("host", 'H', "", "unix:///run/berth/berth.sock");
+        Assert.Equal(["unix:///run/berth/berth.sock"], Hosts().Parse([]).GetList("host"));
+        Assert.Equal(["unix:///a.sock", "unix:///b.sock"], Hosts().Parse(["-H", "unix:///a.sock", "--host=unix:///b.sock"]).GetList("host"));
+    }
+
+    [Fact]
+    public void FlagUsagesAreSortedAlignedWithDefaultsAsPflag()
+    {
+        var usages = new FlagSet()
+            .String("log-level", 'l', "Set the logging level", "info")
+            .List("host", 'H', "Daemon socket(s) to connect to", "unix:///run/berth/berth.sock")
+            .List("insecure-registry", null, "Insecure registries")
+            .Bool("version", 'v', "Print version information and quit")
+            .Int("max", null, "Most", "3")
+            .String("pidfile", 'p', "PID file")
+            .HiddenAlias("hosts", "host")
+            .FlagUsages();
+        Assert.Equal(
+            "  -H, --host list                Daemon socket(s) to connect to (default [unix:///run/berth/berth.sock])\n" +
+            "      --insecure-registry list   Insecure registries\n" +
+            "  -l, --log-level string         Set the logging level (default \"info\")\n" +
+            "      --max int                  Most (default 3)\n" +
+            "  -p, --pidfile string           PID file\n" +
+            "  -v, --version                  Print version information and quit\n",
+            usages);
+    }
+
+    [Fact]
     public void BoolDefaultTrue()
     {
         var f = new FlagSet().Bool("human", 'H', "", defaultValue: true);
@@ -170,7 +199,7 @@ public class FlagValueTests
     [InlineData("-9223372036854775809", "value out of range")]
     [InlineData("99999999999999999999", "value out of range")]
     public void ParseIntErrorsAsGo(string s, string why) =>
-        Assert.Equal($"strconv.ParseInt: parsing {DisplayText.Quote(s)}: {why}", Assert.Throws<FormatException>(() => GoSyntax.ParseInt(s)).Message);
+        Assert.Equal($"strconv.ParseInt: parsing {GoSyntax.Quote(s)}: {why}", Assert.Throws<FormatException>(() => GoSyntax.ParseInt(s)).Message);
 
     [Fact]
     public void ParseIntBaseTenHasNoPrefixesOrUnderscores()

@@ -1,13 +1,13 @@
 using System.Globalization;
-using Berth.Cli.Formatting;
+using System.Text;
 
-namespace Berth.Cli.Parsing;
+namespace Berth.Core.CommandLine;
 
 public enum FlagKind
 {
     Bool,
     String,
-    /// <summary>Repeatable; every occurrence is kept (docker's stringArray / list opts).</summary>
+    /// <summary>Repeatable; every occurrence is kept (docker's stringArray / list opts); the first one replaces a default.</summary>
     StringList,
     Int,
 }
@@ -31,15 +31,17 @@ public sealed class UsageException(string message, int exitCode = 125) : Excepti
 }
 
 /// <summary>
-/// A small parser with spf13/pflag's semantics (what the docker CLI uses): <c>--flag=value</c>,
+/// A small parser with spf13/pflag's semantics (what the docker CLI and dockerd use): <c>--flag=value</c>,
 /// <c>--flag value</c>, combined short flags (<c>-it</c>, <c>-di</c>), a short flag's value glued
 /// on (<c>-eA=B</c>, <c>-e=A</c>) or in the next argument, repeated flags, <c>--</c>, and
 /// optionally no interspersed flags: parsing stops at the first positional (so
 /// <c>run IMAGE sh -c x</c> hands <c>-c</c> to the container).
 /// </summary>
 /// <remarks>
-/// Written by hand instead of System.CommandLine: its parser has no "stop at first positional"
-/// mode, and its error messages and help output differ from docker's, which scripts parse.
+/// The one command-line parser of all four executables (berth, berthd, berth-registry,
+/// berth-shim). Written by hand instead of System.CommandLine: its parser has no "stop at first
+/// positional" mode, its syntax, error messages and help output differ from docker's and
+/// dockerd's, which scripts parse, and it would add to every NativeAOT binary.
 /// </remarks>
 public sealed class FlagSet
 {
@@ -58,7 +60,8 @@ public sealed class FlagSet
     public FlagSet Bool(string longName, char? shortName, string help, bool defaultValue = false) =>
         Add(longName, shortName, FlagKind.Bool, help, defaultValue ? "true" : null);
     public FlagSet String(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.String, help, defaultValue);
-    public FlagSet List(string longName, char? shortName, string help) => Add(longName, shortName, FlagKind.StringList, help);
+    /// <param name="defaultValue">The list's one value until the flag is given (dockerd's <c>-H</c>).</param>
+    public FlagSet List(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.StringList, help, defaultValue);
     public FlagSet Int(string longName, char? shortName, string help, string? defaultValue = null) => Add(longName, shortName, FlagKind.Int, help, defaultValue);
 
     /// <summary>
@@ -66,9 +69,10 @@ public sealed class FlagSet
     /// returns what is kept; its <see cref="FormatException"/> becomes pflag's
     /// <c>invalid argument "V" for "-m, --memory" flag: MESSAGE</c> (exit 125).
     /// </summary>
-    public FlagSet Value(string longName, char? shortName, string valueType, string help, Func<string, string> parse, bool repeatable = false)
+    public FlagSet Value(string longName, char? shortName, string valueType, string help, Func<string, string> parse, bool repeatable = false,
+        string? defaultValue = null)
     {
-        _defs.Add(new FlagDef(longName, shortName, repeatable ? FlagKind.StringList : FlagKind.String, help, null, valueType, parse));
+        _defs.Add(new FlagDef(longName, shortName, repeatable ? FlagKind.StringList : FlagKind.String, help, defaultValue, valueType, parse));
         return this;
     }
 
@@ -88,10 +92,39 @@ public sealed class FlagSet
         _values.TryGetValue(longName, out var v) ? v[^1] : _defs.First(d => d.Long == longName).Default;
 
     public IReadOnlyList<string> GetList(string longName) =>
-        _values.TryGetValue(longName, out var v) ? v : [];
+        _values.TryGetValue(longName, out var v) ? v
+        : _defs.First(d => d.Long == longName).Default is { } d ? [d] : [];
 
     public int? GetInt(string longName) =>
         GetString(longName) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>
+    /// pflag's <c>FlagUsages()</c>: one line per flag (aliases hidden), sorted by name, help texts in one
+    /// column three spaces after the longest flag, each default that is not the zero value appended
+    /// (<c>(default "x")</c> for strings, <c>(default [x])</c> for lists), as dockerd's <c>--help</c> prints them.
+    /// </summary>
+    public string FlagUsages()
+    {
+        var shown = _defs.Where(d => d.AliasOf is null).OrderBy(d => d.Long, StringComparer.Ordinal)
+            .Select(d => (Name: (d.Short is { } s ? $"  -{s}, --" : "      --") + d.Long + (d.TypeName.Length > 0 ? " " + d.TypeName : ""),
+                Help: d.Help + DefaultText(d)))
+            .ToList();
+        var width = shown.Count == 0 ? 0 : shown.Max(f => f.Name.Length) + 3;
+        var text = new StringBuilder();
+        foreach (var (name, help) in shown)
+        {
+            text.Append(name.PadRight(width)).Append(help).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static string DefaultText(FlagDef def) => def switch
+    {
+        { Default: null or "" or "0" or "false" } => "",
+        { Kind: FlagKind.StringList } => $" (default [{def.Default}])",
+        { TypeName: "string" } => $" (default {GoSyntax.Quote(def.Default)})",
+        _ => $" (default {def.Default})",
+    };
 
     /// <summary>Parses <paramref name="args"/>; positionals land in <see cref="Positionals"/>.</summary>
     /// <exception cref="UsageException">Unknown flag, missing or malformed value.</exception>
@@ -192,16 +225,16 @@ public sealed class FlagSet
     private void Set(FlagDef def, string value)
     {
         var name = def.Short is { } s ? $"-{s}, --{def.Long}" : $"--{def.Long}";
-        UsageException InvalidArgument(string why) => new($"invalid argument {DisplayText.Quote(value)} for \"{name}\" flag: {why}");
+        UsageException InvalidArgument(string why) => new($"invalid argument {GoSyntax.Quote(value)} for \"{name}\" flag: {why}");
         switch (def.Kind)
         {
             case FlagKind.Bool:
                 value = GoSyntax.ParseBool(value) is { } b
                     ? (b ? "true" : "false")
-                    : throw InvalidArgument($"strconv.ParseBool: parsing {DisplayText.Quote(value)}: invalid syntax");
+                    : throw InvalidArgument($"strconv.ParseBool: parsing {GoSyntax.Quote(value)}: invalid syntax");
                 break;
             case FlagKind.Int when !int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
-                throw InvalidArgument($"strconv.ParseInt: parsing {DisplayText.Quote(value)}: invalid syntax");
+                throw InvalidArgument($"strconv.ParseInt: parsing {GoSyntax.Quote(value)}: invalid syntax");
         }
         if (def.Parse is { } parse)
         {
