@@ -10,7 +10,7 @@ namespace Berth.IntegrationTests.Chaos;
 /// a record, --rm containers are gone, `rm -f` leaves no process, shim, runtime state, cgroup or
 /// mount, and no blob or layer outlives the images and containers that held it.
 /// </summary>
-public sealed class CrashSafetyTests
+public sealed class KillPointTests
 {
     /// <summary>
     /// Named crash points inside berthd (src: CrashPoints.Reach), each armed at its 1st, 2nd, …
@@ -93,8 +93,8 @@ public sealed class CrashSafetyTests
         }
 
         var summary = $"{points} kill points in {clock.Elapsed.TotalSeconds:F0} s, {all.Count} violations";
-        Console.WriteLine($"CrashSafetyTests: {summary}");
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "berth-crash-safety-summary.txt"), summary + "\n" + string.Join('\n', all));
+        Console.WriteLine($"KillPointTests: {summary}");
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "berth-kill-points-summary.txt"), summary + "\n" + string.Join('\n', all));
         Assert.True(all.Count == 0, summary + ":\n" + string.Join('\n', all));
         Assert.True(points >= 100, $"only {points} kill points were reached");
     }
