@@ -211,6 +211,9 @@ def cmd_report(args):
     db = lat.get("docker cli -> berthd", {})
     if "median_ms" in db and "median_ms" in d:
         rows.append(("  docker cli -> berthd vs -> dockerd (ms)", db["median_ms"], d["median_ms"], db["median_ms"] / d["median_ms"], "(info)", None))
+    bb = lat.get("[baseline] berth cli -> baseline berthd", {})
+    if "median_ms" in b and "median_ms" in bb:
+        rows.append(("  this build vs the --baseline build (ms)", b["median_ms"], bb["median_ms"], b["median_ms"] / bb["median_ms"], "(info)", None))
     rf = floor.get("[floor] runc run, berthd's spec, no daemon", {})
     if "median_ms" in rf and "median_ms" in d:
         rows.append(("  runc run alone (berth's spec) vs dockerd", rf["median_ms"], d["median_ms"], rf["median_ms"] / d["median_ms"], "(floor)", None))

@@ -28,7 +28,6 @@ public sealed class LayerStore : ILayerStore
     private const string DiffIdFile = "diff-id";
     private const string ParentFile = "parent";
     private const string SizeFile = "size";
-    private const int EEXIST = 17, ENOTEMPTY = 39;
 
     private readonly string _root;
     private readonly string _tmp;
@@ -88,7 +87,7 @@ public sealed class LayerStore : ILayerStore
             {
                 var errno = Marshal.GetLastPInvokeError();
                 // A concurrent apply of the same chain won the race: use its layer.
-                if (errno is EEXIST or ENOTEMPTY && Touch(Get(chainId)) is { } winner) return winner;
+                if (errno is Errno.EEXIST or Errno.ENOTEMPTY && Touch(Get(chainId)) is { } winner) return winner;
                 Libc.ThrowLastError("renameat2", final);
             }
             work = null;

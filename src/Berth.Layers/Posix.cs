@@ -10,16 +10,13 @@ namespace Berth.Layers;
 /// </summary>
 internal static class Posix
 {
-    private const int ENODATA = 61;
-    private const int ERANGE = 34;
-    private const int EOPNOTSUPP = 95;
 
     /// <summary>lstat; false when the path does not exist.</summary>
     public static bool TryLStat(string path, out Libc.Statx stat)
     {
         if (Libc.StatX(Libc.At.FdCwd, path, Libc.At.SymlinkNoFollow, Libc.StatxBasicStats, out stat) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is Errno.ENOENT or 20 /* ENOTDIR */) return false;
+        if (errno is Errno.ENOENT or Errno.ENOTDIR) return false;
         Libc.ThrowLastError("statx", path);
         return false;
     }
@@ -64,7 +61,7 @@ internal static class Posix
         if (Libc.LSetXattr(path, name, value, (nuint)value.Length, 0) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
         // Linux refuses user.* xattrs on symlinks; docker ignores unsupported xattrs too.
-        if (errno == EOPNOTSUPP || (isSymlink && errno == Errno.EPERM)) return false;
+        if (errno == Errno.EOPNOTSUPP || (isSymlink && errno == Errno.EPERM)) return false;
         Libc.ThrowLastError("lsetxattr", $"{path} ({name})");
         return false;
     }
@@ -80,14 +77,14 @@ internal static class Posix
             size = Libc.LListXattr(path, default, 0);
             if (size < 0)
             {
-                if (Marshal.GetLastPInvokeError() == EOPNOTSUPP) return result;
+                if (Marshal.GetLastPInvokeError() == Errno.EOPNOTSUPP) return result;
                 Libc.ThrowLastError("llistxattr", path);
             }
             if (size == 0) return result;
             names = new byte[size];
             size = Libc.LListXattr(path, names, (nuint)names.Length);
             if (size >= 0) break;
-            if (Marshal.GetLastPInvokeError() != ERANGE) Libc.ThrowLastError("llistxattr", path);
+            if (Marshal.GetLastPInvokeError() != Errno.ERANGE) Libc.ThrowLastError("llistxattr", path);
         }
         foreach (var range in names.AsSpan(0, (int)size).Split((byte)0))
         {
@@ -107,14 +104,14 @@ internal static class Posix
             var size = Libc.LGetXattr(path, name, default, 0);
             if (size < 0)
             {
-                if (Marshal.GetLastPInvokeError() is ENODATA or EOPNOTSUPP) return null;
+                if (Marshal.GetLastPInvokeError() is Errno.ENODATA or Errno.EOPNOTSUPP) return null;
                 Libc.ThrowLastError("lgetxattr", $"{path} ({name})");
             }
             var value = new byte[size];
             size = Libc.LGetXattr(path, name, value, (nuint)value.Length);
             if (size >= 0) return size == value.Length ? value : value[..(int)size];
             // The value grew between the two calls: ask again.
-            if (Marshal.GetLastPInvokeError() != ERANGE) Libc.ThrowLastError("lgetxattr", $"{path} ({name})");
+            if (Marshal.GetLastPInvokeError() != Errno.ERANGE) Libc.ThrowLastError("lgetxattr", $"{path} ({name})");
         }
     }
 

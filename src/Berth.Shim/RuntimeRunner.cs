@@ -24,7 +24,8 @@ internal sealed class RuntimeRunner
         _options = options;
         Directory.CreateDirectory(options.RuntimeRoot);
         _logPath = Path.Combine(options.RuntimeRoot, options.Id + ".log");
-        _runtime = ResolveExecutable(options.Runtime);
+        // posix_spawn does not search PATH; accept a bare name like "runc" anyway.
+        _runtime = Berth.Core.Interop.ExecutableSearch.Find(options.Runtime) ?? options.Runtime;
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
             _environment.Add($"{e.Key}={e.Value}");
     }
@@ -90,17 +91,5 @@ internal sealed class RuntimeRunner
             return string.IsNullOrEmpty(message) ? null : message;
         }
         catch (IOException) { return null; }
-    }
-
-    /// <summary>posix_spawn does not search PATH; accept a bare name like "runc" anyway.</summary>
-    private static string ResolveExecutable(string name)
-    {
-        if (name.Contains('/')) return name;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return name;
     }
 }

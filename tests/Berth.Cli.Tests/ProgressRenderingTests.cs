@@ -86,7 +86,7 @@ public class ProgressRenderingTests
     [InlineData(3001856, 3000000, 200, "[==================================================>]  3.002MB")]
     [InlineData(1069683, 1069683, 111, "[==================================================>]   1.07MB/1.07MB")]
     [InlineData(1069683, 1069683, 110, "  1.07MB/1.07MB")]
-    public void Progress_text(long current, long total, int width, string expected)
+    public void ProgressTextBar(long current, long total, int width, string expected)
     {
         Assert.Equal(expected, ProgressText.Format(new JsonProgress { Current = current, Total = total }, width, DateTimeOffset.UnixEpoch));
     }

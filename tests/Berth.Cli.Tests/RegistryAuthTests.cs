@@ -152,7 +152,7 @@ public sealed class RegistryAuthTests : IDisposable
     [InlineData("https://registry.example:443/", "registry.example:443")]
     [InlineData("registry.example/some/path", "registry.example")]
     [InlineData("https://[::1]:5000/", "[::1]:5000")]
-    public void Converts_addresses_to_host_names(string address, string expected) =>
+    public void ConvertsAddressesToHostNames(string address, string expected) =>
         Assert.Equal(expected, ServerAddress.ConvertToHostname(address));
 
     [Theory]

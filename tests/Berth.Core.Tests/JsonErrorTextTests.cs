@@ -25,7 +25,7 @@ public sealed class JsonErrorTextTests
     [InlineData("""{"Env":["a",""", "syntax error at line 1, byte 12")]
     [InlineData("{\"Env\":\n x}", "syntax error at line 2, byte 2")]
     [InlineData("""{"Digests":{"a":"sha256:zz"}}""", "invalid digest at $.Digests.a")]
-    public void Names_the_problem_and_where(string json, string expected)
+    public void NamesTheProblemAndWhere(string json, string expected)
     {
         var message = Describe(json);
         Assert.Equal(expected, message);

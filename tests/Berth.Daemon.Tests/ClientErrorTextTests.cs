@@ -17,7 +17,7 @@ public sealed class ClientErrorTextTests
     [InlineData("open /var/lib/berth/containers/abc/rootfs/bin/sh, then /var/lib/berth: x", "open /bin/sh, then [data-root]: x")]
     [InlineData("no such image: busybox:latest", "no such image: busybox:latest")]
     [InlineData("/var/lib/berth2/x is elsewhere", "/var/lib/berth2/x is elsewhere")]
-    public void Paths_under_the_roots_do_not_reach_clients(string message, string expected) =>
+    public void PathsUnderTheRootsDoNotReachClients(string message, string expected) =>
         Assert.Equal(expected, ClientErrorText.Scrub(message, Roots));
 
     [Theory]
@@ -30,7 +30,7 @@ public sealed class ClientErrorTextTests
     [InlineData("POST", "/containers/create", false)]
     [InlineData("POST", "/containers/abc/update", false)]
     [InlineData("POST", "/auth", false)]
-    public void Only_archives_and_streams_are_unbounded(string method, string path, bool streamed)
+    public void OnlyArchivesAndStreamsAreUnbounded(string method, string path, bool streamed)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = method;

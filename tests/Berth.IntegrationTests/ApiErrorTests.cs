@@ -122,7 +122,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("not json at all")]
     [InlineData("{\"Image\": \"busybox\", \"Cmd\": 42}")]
     [InlineData("[1, 2, 3]")]
-    public async Task Malformed_json_to_create_is_400(string body)
+    public async Task MalformedJsonToCreateIs400(string body)
     {
         using var response = await _http.PostAsync($"/containers/create?name={Name("bad")}", Json(body), TestContext.Current.CancellationToken);
         await ExpectError(response, HttpStatusCode.BadRequest);
@@ -148,7 +148,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("""{"Image": "busybox", "HostConfig": {"Ulimits": [null]}}""", "$.HostConfig.Ulimits[0]")]
     [InlineData("""{"Image": "busybox", "HostConfig": {"CapDrop": [null]}}""", "$.HostConfig.CapDrop[0]")]
     [InlineData("""{"Image": "busybox", "HostConfig": {"Dns": ["1.1.1.1", null]}}""", "$.HostConfig.Dns[1]")]
-    public async Task Null_list_entries_are_400(string body, string where)
+    public async Task NullListEntriesAre400(string body, string where)
     {
         using var response = await _http.PostAsync($"/containers/create?name={Name("nulls")}", Json(body), TestContext.Current.CancellationToken);
         Assert.Equal($"malformed JSON: null is not allowed at {where}", await ExpectError(response, HttpStatusCode.BadRequest));
@@ -164,7 +164,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("/images/json", """{"reference":[[]]}""", "invalid filter 'reference': filters must be a JSON object")]
     [InlineData("/images/json", """{"dangling":"true"}""", "invalid filter 'dangling': filters must be a JSON object")]
     [InlineData("/containers/json", "{", "invalid filters: syntax error at line 1, byte 2")]
-    public async Task Filters_of_the_wrong_shape_are_400(string path, string filters, string expected)
+    public async Task FiltersOfTheWrongShapeAre400(string path, string filters, string expected)
     {
         using var response = await _http.GetAsync($"{path}?filters={Uri.EscapeDataString(filters)}", TestContext.Current.CancellationToken);
         Assert.StartsWith(expected, await ExpectError(response, HttpStatusCode.BadRequest));
@@ -319,7 +319,7 @@ public sealed class ApiErrorTests(DaemonFixture fixture) : IClassFixture<DaemonF
     [InlineData("GET", "/v1.47/no/such.route")]
     [InlineData("DELETE", "/V1.47/containers/..%2F..%2Fetc")]
     [InlineData("GET", "/v1.47.1/images/json")]
-    public async Task Unknown_route_is_404_json(string method, string path)
+    public async Task UnknownRouteIs404Json(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri("http://berth" + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
         using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);

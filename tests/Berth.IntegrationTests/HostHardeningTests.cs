@@ -32,14 +32,14 @@ public sealed class HostHardeningTests
     }
 
     [Fact]
-    public async Task Fresh_data_root_is_unreachable_for_host_users()
+    public async Task FreshDataRootIsUnreachableForHostUsers()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         await AssertUnreachableAsync(daemon);
     }
 
     [Fact]
-    public async Task Data_root_made_0755_by_an_older_build_is_tightened_at_start()
+    public async Task DataRootMade0755ByAnOlderBuildIsTightenedAtStart()
     {
         await using var daemon = new BerthDaemon();
         // An older build made everything 0755/0644: the tree exists before berthd first starts...
@@ -131,7 +131,7 @@ public sealed class HostHardeningTests
     private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0xFFF, 8);
 
     [Fact]
-    public async Task Errors_name_no_host_paths_of_the_data_root()
+    public async Task ErrorsNameNoHostPathsOfTheDataRoot()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         using var http = daemon.CreateHttpClient();
@@ -152,7 +152,7 @@ public sealed class HostHardeningTests
     }
 
     [Fact]
-    public async Task A_200_MB_label_is_refused_with_413_without_buffering_it()
+    public async Task A200MBLabelIsRefusedWith413WithoutBufferingIt()
     {
         await using var daemon = await BerthDaemon.StartWithBusyboxAsync();
         const long labelSize = 200L * 1024 * 1024;
@@ -283,7 +283,7 @@ public sealed class HostHardeningTests
     }
 
     [Fact]
-    public async Task A_burst_of_2000_connects_is_queued_and_answered()
+    public async Task ABurstOf2000ConnectsIsQueuedAndAnswered()
     {
         await using var daemon = new BerthDaemon();
         await daemon.StartAsync();
@@ -331,7 +331,7 @@ public sealed class HostHardeningTests
     }
 
     [Fact]
-    public async Task Images_whose_proc_and_sys_are_symlinks_run_as_on_dockerd()
+    public async Task ImagesWhoseProcAndSysAreSymlinksRunAsOnDockerd()
     {
         await using var daemon = new BerthDaemon();
         await daemon.StartAsync();

@@ -21,7 +21,7 @@ public sealed class RunTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
     // The container's PID 1 cannot be SIGKILLed from inside its own PID namespace (the kernel
     // drops it, as under docker), so a child shell kills itself and PID 1 passes its status on.
     [InlineData("sh -c 'kill -9 $$'; exit $?", 137)]
-    public async Task Run_exits_with_the_containers_code(string script, int expected)
+    public async Task RunExitsWithTheContainersCode(string script, int expected)
     {
         var result = await Daemon.Berth("run", "--rm", "busybox", "sh", "-c", script);
         Assert.Equal(expected, result.ExitCode);

@@ -86,6 +86,20 @@ public static partial class Libc
         public uint DevMinor;
 
         public readonly uint FileType => Mode & FileTypes.Mask;
+        public readonly bool IsSymlink => FileType == FileTypes.Symlink;
+        public readonly bool IsCharDevice => FileType == FileTypes.Char;
+        public readonly bool IsBlockDevice => FileType == FileTypes.Block;
+        public readonly bool IsDirectory => FileType == FileTypes.Directory;
+    }
+
+    /// <summary>lstat through statx: <paramref name="path"/> itself, never a link's target; false when it cannot be read.</summary>
+    public static bool TryLStat(string path, out Statx statx) =>
+        StatX(At.FdCwd, path, At.SymlinkNoFollow, StatxBasicStats, out statx) == 0;
+
+    /// <summary>lchown(2), throwing a <see cref="LinuxException"/> naming the path.</summary>
+    public static void LChownOrThrow(string path, uint uid, uint gid)
+    {
+        if (LChown(path, uid, gid) != 0) ThrowLastError("lchown", path);
     }
 
     /// <summary>glibc's makedev: the 64-bit dev_t encoding.</summary>

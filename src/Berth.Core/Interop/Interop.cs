@@ -38,5 +38,9 @@ public static class Errno
     public const int EBUSY = 16;
     public const int EINVAL = 22;
     public const int EPIPE = 32;
+    public const int ENOTDIR = 20;
+    public const int ERANGE = 34;
     public const int ENOTEMPTY = 39;
+    public const int ENODATA = 61;
+    public const int EOPNOTSUPP = 95;
 }

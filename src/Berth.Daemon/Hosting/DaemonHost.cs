@@ -2,9 +2,11 @@ using Berth.Content;
 using Berth.Daemon.Routes;
 using Berth.Engine;
 using Berth.Engine.Containers;
+using Berth.Engine.Containers.Lifecycle;
 using Berth.Engine.Distribution;
 using Berth.Engine.Images;
 using Berth.Engine.Metadata;
+using Berth.Engine.Runtime;
 using Berth.Engine.Runtime.Shim;
 using Berth.Layers;
 using Microsoft.AspNetCore.Builder;
@@ -112,7 +114,7 @@ public static class DaemonHost
         // then got an empty 404.
         app.MapFallback("{*path}", context => ErrorMiddleware.WriteErrorAsync(context, 404, "page not found"));
 
-        await app.Services.GetRequiredService<ContainerService>().RecoverAsync(cancellationToken);
+        await app.Services.GetRequiredService<ContainerLifecycle>().Recovery.RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         foreach (var socket in sockets)
             File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
@@ -137,10 +139,10 @@ public static class DaemonHost
         services.AddSingleton<IContentStore>(_ => new ContentStore(engine.ContentRoot));
         services.AddSingleton<ILayerStore>(_ => new LayerStore(engine.LayersRoot));
         services.AddSingleton(sp => new ContainerStore(sp.GetRequiredService<MetadataStore>()));
-        services.AddSingleton(sp => new ContainerRegistry(sp.GetRequiredService<ContainerStore>()));
-        services.AddSingleton<IImageService>(sp =>
+        services.AddSingleton(sp => new ContainerIndex(sp.GetRequiredService<ContainerStore>()));
+        services.AddSingleton(sp =>
         {
-            var containers = sp.GetRequiredService<ContainerRegistry>();
+            var containers = sp.GetRequiredService<ContainerIndex>();
             var images = new ImageService(
                 sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
                 sp.GetRequiredService<MetadataStore>(), containers, Path.Combine(engine.DataRoot, "image"),
@@ -152,18 +154,28 @@ public static class DaemonHost
             images.Collector.AddRootSource(new DistributionGcRoots(distribution));
             return images;
         });
+        services.AddSingleton<IImageService>(sp => sp.GetRequiredService<ImageService>());
         services.AddSingleton(sp => new DistributionService(
             sp.GetRequiredService<IContentStore>(), sp.GetRequiredService<ILayerStore>(),
-            (ImageService)sp.GetRequiredService<IImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
-        services.AddSingleton(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
+            sp.GetRequiredService<ImageService>(), sp.GetRequiredService<MetadataStore>(), registries));
+        services.AddSingleton<IDistributionBackend>(sp => sp.GetRequiredService<DistributionService>());
+        AddContainers(services, engine);
+        services.AddSingleton<ISystemBackend>(sp => new SystemBackend(engine, sp.GetRequiredService<IContainerBackend>(),
+            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IDistributionBackend>()));
+    }
+
+    /// <summary>The container parts (Engine/Containers/Lifecycle), each wired to the parts below it only.</summary>
+    private static void AddContainers(IServiceCollection services, EngineOptions engine)
+    {
+        services.AddSingleton<IContainerFilesystem>(sp => new ContainerFilesystem(engine, sp.GetRequiredService<ILayerStore>()));
         services.AddSingleton<IShimLauncher>(_ => new ShimLauncher(engine.ShimPath));
-        services.AddSingleton(sp => new ContainerRunner(
-            engine, sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
-            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IShimLauncher>(),
-            sp.GetRequiredService<ILogger<ContainerRunner>>()));
-        services.AddSingleton(sp => new ContainerService(
-            sp.GetRequiredService<ContainerRegistry>(), sp.GetRequiredService<ContainerFilesystem>(),
-            sp.GetRequiredService<ContainerRunner>(), sp.GetRequiredService<IImageService>()));
+        services.AddSingleton<IOciRuntime>(sp => new OciRuntime(engine, sp.GetRequiredService<ILogger<OciRuntime>>()));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ContainerLifecycle>(sp => new ContainerLifecycle(
+            engine, sp.GetRequiredService<ContainerIndex>(), sp.GetRequiredService<IContainerFilesystem>(),
+            sp.GetRequiredService<IImageService>(), sp.GetRequiredService<IShimLauncher>(), sp.GetRequiredService<IOciRuntime>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IContainerBackend>(sp => sp.GetRequiredService<ContainerLifecycle>().Backend);
     }
 
     private static string UnixSocketPath(string host)
@@ -175,17 +187,9 @@ public static class DaemonHost
         throw new InvalidOperationException($"unsupported host \"{host}\": berthd listens on unix://PATH");
     }
 
-    /// <summary>Finds the runtime on PATH (and the sbin dirs, which a user's PATH may lack).</summary>
-    private static string ResolveProgram(string name)
-    {
-        if (name.Contains('/'))
-            return File.Exists(name) ? Path.GetFullPath(name) : throw new InvalidOperationException($"runtime {name} not found");
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"OCI runtime \"{name}\" not found in PATH (install runc or pass --runtime)");
-    }
+    /// <summary>The runtime by path, or by name on PATH and the sbin dirs.</summary>
+    private static string ResolveProgram(string name) =>
+        Berth.Core.Interop.ExecutableSearch.Find(name) ?? throw new InvalidOperationException(name.Contains('/')
+            ? $"runtime {name} not found"
+            : $"OCI runtime \"{name}\" not found in PATH (install runc or pass --runtime)");
 }

@@ -35,11 +35,12 @@ internal static class ContainerMapper
             Privileged = host.Privileged,
             ReadonlyRootfs = host.ReadonlyRootfs,
             ConsoleSize = host.ConsoleSize,
-            ShmSize = host.ShmSize > 0 ? host.ShmSize : 64 * 1024 * 1024,
+            ShmSize = host.ShmSize,
             Memory = host.Memory,
             MemorySwap = host.MemorySwap,
             NanoCpus = host.NanoCpus,
             CpuShares = host.CpuShares,
+            CpusetCpus = host.CpusetCpus ?? "",
             // dockerd stores 0 and negative limits as "unlimited" (null).
             PidsLimit = host.PidsLimit is > 0 ? host.PidsLimit : null,
             MemoryReservation = host.MemoryReservation,
@@ -152,8 +153,9 @@ internal static class ContainerMapper
         StopTimeout = config.StopTimeout,
     };
 
-    public static ContainerInspectResponse ToInspect(Container container, ContainerFilesystem filesystem)
+    public static ContainerInspectResponse ToInspect(ContainerDetails details)
     {
+        var (container, paths) = details;
         var id = container.Id;
         var state = container.State;
         var host = container.HostConfig;
@@ -178,10 +180,10 @@ internal static class ContainerMapper
                 FinishedAt = state.FinishedAt is { } finished ? DockerTime.Format(finished) : DockerTime.Zero,
             },
             Image = container.ImageId.ToString(),
-            ResolvConfPath = filesystem.ResolvConfPath(id),
-            HostnamePath = filesystem.HostnamePath(id),
-            HostsPath = filesystem.HostsPath(id),
-            LogPath = container.HostConfig.LogConfig.Type == LogDriver.None ? "" : filesystem.LogPath(id),
+            ResolvConfPath = paths.ResolvConf,
+            HostnamePath = paths.Hostname,
+            HostsPath = paths.Hosts,
+            LogPath = container.HostConfig.LogConfig.Type == LogDriver.None ? "" : paths.Log,
             Name = "/" + container.Name,
             RestartCount = container.RestartCount,
             Driver = "overlayfs",
@@ -210,6 +212,7 @@ internal static class ContainerMapper
                 MemorySwap = host.MemorySwap,
                 NanoCpus = host.NanoCpus,
                 CpuShares = host.CpuShares,
+                CpusetCpus = host.CpusetCpus,
                 PidsLimit = host.PidsLimit,
                 MemoryReservation = host.MemoryReservation,
                 OomScoreAdj = host.OomScoreAdj,
@@ -223,9 +226,9 @@ internal static class ContainerMapper
                 Name = "overlayfs",
                 Data = new Dictionary<string, string>
                 {
-                    ["MergedDir"] = filesystem.RootfsPath(id),
-                    ["UpperDir"] = Path.Combine(filesystem.Dir(id), "upper"),
-                    ["WorkDir"] = Path.Combine(filesystem.Dir(id), "work"),
+                    ["MergedDir"] = paths.Merged,
+                    ["UpperDir"] = paths.Upper,
+                    ["WorkDir"] = paths.Work,
                 },
             },
             Mounts = MountPoints(container),

@@ -18,9 +18,8 @@ internal static class AttachRoutes
 
     private static async Task Attach(HttpContext context)
     {
-        var runner = context.Service<ContainerRunner>();
-        var registry = context.Service<ContainerRegistry>();
-        var handle = registry.Resolve(context.Route("id"));
+        var containers = context.Service<IContainerBackend>();
+        var container = containers.Get(context.Route("id"));
         var stdin = context.QueryBool("stdin");
         var stdout = context.QueryBool("stdout");
         var stderr = context.QueryBool("stderr");
@@ -32,16 +31,16 @@ internal static class AttachRoutes
         // Like dockerd, a running container's logs are replayed before the live attach (a line
         // written in between is missed, never sent twice); a container that is not running is
         // attached at once, so that its start connects it.
-        var attachLater = logs && handle.Container.State.Running;
-        var attaching = stream && !attachLater ? runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token) : null;
+        var attachLater = logs && container.State.Running;
+        var attaching = stream && !attachLater ? containers.Attach(container.Id, stdin, stdout, stderr, lifetime.Token) : null;
 
-        var tty = handle.Container.Config.Tty;
+        var tty = container.Config.Tty;
         var contentType = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
         var connection = await HijackAsync(context, contentType);
         await using (connection)
         {
-            if (logs && !await ReplayLogsAsync(context, handle, stdout, stderr, connection, lifetime.Token)) return;
-            if (stream && attachLater) attaching = runner.Attach(handle.Container.Id, stdin, stdout, stderr, lifetime.Token);
+            if (logs && !await ReplayLogsAsync(containers, container, stdout, stderr, connection, lifetime.Token)) return;
+            if (stream && attachLater) attaching = containers.Attach(container.Id, stdin, stdout, stderr, lifetime.Token);
             if (attaching is null) return;
             ShimAttachment attachment;
             try
@@ -64,15 +63,12 @@ internal static class AttachRoutes
     }
 
     /// <summary>attach's logs=1: the container's json-file log so far, framed as GET /logs frames it; false when the client went away.</summary>
-    private static async Task<bool> ReplayLogsAsync(HttpContext context, ContainerHandle handle, bool stdout, bool stderr, Stream connection, CancellationToken cancellationToken)
+    private static async Task<bool> ReplayLogsAsync(IContainerBackend containers, Container container, bool stdout, bool stderr, Stream connection, CancellationToken cancellationToken)
     {
-        var path = context.Service<ContainerService>().Filesystem.LogPath(handle.Container.Id);
-        if (!File.Exists(path) || !(stdout || stderr) || handle.Container.HostConfig.LogConfig.Type == LogDriver.None) return true;
-        var options = new LogOptions(stdout, stderr, Follow: false, Tail: -1, Since: null, Until: null);
+        if (containers.LogsSoFar(container.Id, stdout, stderr, cancellationToken) is not { } entries) return true;
         try
         {
-            var entries = ContainerLogs.ReadAsync(path, options, () => false, cancellationToken);
-            await LogStreamWriter.WriteAsync(connection, entries, handle.Container.Config.Tty, timestamps: false, cancellationToken);
+            await LogStreamWriter.WriteAsync(connection, entries, container.Config.Tty, timestamps: false, cancellationToken);
             return true;
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)

@@ -31,40 +31,39 @@ internal static class ContainerRoutes
     private static async Task Create(HttpContext context)
     {
         var request = await context.ReadJsonAsync(Http.Json.ContainerCreateRequest);
-        var container = await context.Service<ContainerService>().CreateAsync(
+        var container = await context.Service<IContainerBackend>().CreateAsync(
             ContainerMapper.ToDomain(context.Query("name"), request), context.RequestAborted);
         await context.WriteJsonAsync(new ContainerCreateResponse { Id = container.Id, Warnings = [] }, Http.Json.ContainerCreateResponse, 201);
     }
 
     private static Task List(HttpContext context)
     {
-        var containers = context.Service<ContainerService>().List(context.QueryBool("all"), context.Filters(), context.QueryInt("limit") ?? -1);
+        var containers = context.Service<IContainerBackend>().List(context.QueryBool("all"), context.Filters(), context.QueryInt("limit") ?? -1);
         var now = DateTimeOffset.UtcNow;
         return context.WriteJsonAsync(containers.Select(c => ContainerMapper.ToSummary(c, now)).ToList(), Http.Json.ListContainerSummary);
     }
 
     private static Task Inspect(HttpContext context)
     {
-        var service = context.Service<ContainerService>();
-        var container = service.Get(context.Route("id"));
-        return context.WriteJsonAsync(ContainerMapper.ToInspect(container, service.Filesystem), Http.Json.ContainerInspectResponse);
+        var details = context.Service<IContainerBackend>().Inspect(context.Route("id"));
+        return context.WriteJsonAsync(ContainerMapper.ToInspect(details), Http.Json.ContainerInspectResponse);
     }
 
     private static async Task Start(HttpContext context)
     {
-        await context.Service<ContainerRunner>().StartAsync(context.Route("id"), context.RequestAborted);
+        await context.Service<IContainerBackend>().StartAsync(context.Route("id"), context.RequestAborted);
         context.NoContent();
     }
 
     private static async Task Stop(HttpContext context)
     {
-        await context.Service<ContainerRunner>().StopAsync(context.Route("id"), StopTimeout(context), context.Query("signal"), context.RequestAborted);
+        await context.Service<IContainerBackend>().StopAsync(context.Route("id"), StopTimeout(context), context.Query("signal"), context.RequestAborted);
         context.NoContent();
     }
 
     private static async Task Restart(HttpContext context)
     {
-        await context.Service<ContainerRunner>().RestartAsync(context.Route("id"), StopTimeout(context), context.Query("signal"), context.RequestAborted);
+        await context.Service<IContainerBackend>().RestartAsync(context.Route("id"), StopTimeout(context), context.Query("signal"), context.RequestAborted);
         context.NoContent();
     }
 
@@ -72,7 +71,7 @@ internal static class ContainerRoutes
 
     private static async Task Kill(HttpContext context)
     {
-        await context.Service<ContainerRunner>().KillAsync(context.Route("id"), context.Query("signal"), context.RequestAborted);
+        await context.Service<IContainerBackend>().KillAsync(context.Route("id"), context.Query("signal"), context.RequestAborted);
         context.NoContent();
     }
 
@@ -82,7 +81,7 @@ internal static class ContainerRoutes
     /// </summary>
     private static async Task Wait(HttpContext context)
     {
-        var exit = context.Service<ContainerRunner>().Wait(context.Route("id"), context.Query("condition"), context.RequestAborted);
+        var exit = context.Service<IContainerBackend>().Wait(context.Route("id"), context.Query("condition"), context.RequestAborted);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(context.RequestAborted);
@@ -93,7 +92,7 @@ internal static class ContainerRoutes
 
     private static async Task Remove(HttpContext context)
     {
-        await context.Service<ContainerService>().RemoveAsync(context.Route("id"), context.QueryBool("force"), context.RequestAborted);
+        await context.Service<IContainerBackend>().RemoveAsync(context.Route("id"), context.QueryBool("force"), context.RequestAborted);
         context.NoContent();
     }
 
@@ -101,7 +100,7 @@ internal static class ContainerRoutes
     {
         var name = context.Query("name");
         if (string.IsNullOrEmpty(name)) throw new InvalidParameterException("Neither old nor new names may be empty");
-        await context.Service<ContainerService>().RenameAsync(context.Route("id"), name, context.RequestAborted);
+        await context.Service<IContainerBackend>().RenameAsync(context.Route("id"), name, context.RequestAborted);
         context.NoContent();
     }
 
@@ -109,31 +108,28 @@ internal static class ContainerRoutes
     {
         var height = context.QueryInt("h") ?? 0;
         var width = context.QueryInt("w") ?? 0;
-        await context.Service<ContainerRunner>().ResizeAsync(context.Route("id"), height, width, context.RequestAborted);
+        await context.Service<IContainerBackend>().ResizeAsync(context.Route("id"), height, width, context.RequestAborted);
     }
 
     private static async Task Logs(HttpContext context)
     {
-        var service = context.Service<ContainerService>();
-        var registry = context.Service<ContainerRegistry>();
-        var handle = registry.Resolve(context.Route("id"));
-        var container = handle.Container;
+        var containers = context.Service<IContainerBackend>();
+        var id = containers.Get(context.Route("id")).Id;
         var stdout = context.QueryBool("stdout");
         var stderr = context.QueryBool("stderr");
         if (!stdout && !stderr) throw new InvalidParameterException("Bad parameters: you must choose at least one stream");
-        if (container.HostConfig.LogConfig.Type == LogDriver.None)
-            throw new UnsupportedOperationException("configured logging driver does not support reading");
-        var tail = context.Query("tail") is { Length: > 0 } t && t != "all"
-            ? int.TryParse(t, out var n) ? n : throw new InvalidParameterException($"invalid tail value \"{t}\"")
-            : -1;
-        var options = new LogOptions(stdout, stderr, context.QueryBool("follow"), tail, ParseTime(context.Query("since")), ParseTime(context.Query("until")));
+        var log = containers.Logs(id, () =>
+        {
+            var tail = context.Query("tail") is { Length: > 0 } t && t != "all"
+                ? int.TryParse(t, out var n) ? n : throw new InvalidParameterException($"invalid tail value \"{t}\"")
+                : -1;
+            return new LogOptions(stdout, stderr, context.QueryBool("follow"), tail, ParseTime(context.Query("since")), ParseTime(context.Query("until")));
+        }, context.RequestAborted);
         var timestamps = context.QueryBool("timestamps");
-        var tty = container.Config.Tty;
 
         context.Response.StatusCode = 200;
-        context.Response.ContentType = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
-        var entries = ContainerLogs.ReadAsync(service.Filesystem.LogPath(container.Id), options, () => handle.Container.State.Running, context.RequestAborted);
-        await LogStreamWriter.WriteAsync(context.Response.Body, entries, tty, timestamps, context.RequestAborted);
+        context.Response.ContentType = log.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+        await LogStreamWriter.WriteAsync(context.Response.Body, log.Entries, log.Tty, timestamps, context.RequestAborted);
     }
 
     /// <summary>since/until: unix seconds with optional fraction ("1700000000.123456789"), as the CLI sends them.</summary>

@@ -22,20 +22,20 @@ internal static class DistributionRoutes
     public static Task PullAsync(HttpContext context)
     {
         var request = new PullRequest(context.Query("fromImage") ?? "", context.Query("tag"), context.Query("platform"), RegistryAuthHeader.Read(context));
-        return StreamAsync(context, (sink, ct) => context.Service<DistributionService>().PullAsync(request, sink, ct));
+        return StreamAsync(context, (sink, ct) => context.Service<IDistributionBackend>().PullAsync(request, sink, ct));
     }
 
     public static Task PushAsync(HttpContext context, string name)
     {
         var request = new PushRequest(name, context.Query("tag"), RegistryAuthHeader.Read(context));
-        return StreamAsync(context, (sink, ct) => context.Service<DistributionService>().PushAsync(request, sink, ct));
+        return StreamAsync(context, (sink, ct) => context.Service<IDistributionBackend>().PushAsync(request, sink, ct));
     }
 
     private static async Task Login(HttpContext context)
     {
         var config = await JsonSerializer.DeserializeAsync(context.Request.Body, EngineJson.Context.AuthConfig, context.RequestAborted)
             ?? throw new InvalidParameterException("request body is null");
-        await context.Service<DistributionService>().LoginAsync(RegistryAuthHeader.ToCredentials(config), context.RequestAborted);
+        await context.Service<IDistributionBackend>().LoginAsync(RegistryAuthHeader.ToCredentials(config), context.RequestAborted);
         context.Response.ContentType = "application/json";
         // dockerd always sends IdentityToken, empty when the registry gave none.
         await JsonSerializer.SerializeAsync(context.Response.Body, new AuthResponse { Status = "Login Succeeded", IdentityToken = "" }, EngineJson.Context.AuthResponse, context.RequestAborted);

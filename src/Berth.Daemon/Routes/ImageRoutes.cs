@@ -80,7 +80,7 @@ internal static class ImageRoutes
 
     private static Task List(HttpContext context)
     {
-        var registry = context.Service<ContainerRegistry>();
+        var containers = context.Service<IContainerBackend>();
         var images = context.Service<IImageService>().List();
         var filters = context.Filters();
         foreach (var key in filters.Keys)
@@ -88,7 +88,7 @@ internal static class ImageRoutes
         var summaries = images
             .Where(image => MatchesFilters(image, filters))
             .OrderByDescending(image => image.Config.Created)
-            .Select(image => ImageMapper.ToSummary(NarrowToReference(image, filters), registry.ContainersUsing(image.Id).Count))
+            .Select(image => ImageMapper.ToSummary(NarrowToReference(image, filters), containers.CountUsing(image.Id)))
             .ToList();
         return context.WriteJsonAsync(summaries, Http.Json.ListImageSummary);
     }

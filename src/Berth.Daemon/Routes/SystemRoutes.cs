@@ -1,9 +1,7 @@
 using System.Runtime.InteropServices;
 using Berth.Daemon.Hosting;
 using Berth.Engine;
-using Berth.Engine.Containers;
 using Berth.Engine.Distribution;
-using Berth.Engine.Images;
 using Berth.EngineApi.Models;
 using Berth.EngineApi.Serialization;
 using Microsoft.AspNetCore.Builder;
@@ -70,17 +68,17 @@ internal static class SystemRoutes
 
     private static Task Info(HttpContext context)
     {
-        var engine = context.Service<EngineOptions>();
-        var containers = context.Service<ContainerRegistry>().All.Select(h => h.Container.State).ToList();
-        var images = context.Service<IImageService>().List();
+        var system = context.Service<ISystemBackend>();
+        var engine = system.Options;
+        var counts = system.Counts();
         return context.WriteJsonAsync(new SystemInfo
         {
             ID = HostPlatform.DaemonId(engine.DataRoot),
-            Containers = containers.Count,
-            ContainersRunning = containers.Count(s => s.Status == ContainerStatus.Running),
-            ContainersPaused = containers.Count(s => s.Status == ContainerStatus.Paused),
-            ContainersStopped = containers.Count(s => !s.Running),
-            Images = images.Count,
+            Containers = counts.Containers,
+            ContainersRunning = counts.Running,
+            ContainersPaused = counts.Paused,
+            ContainersStopped = counts.Stopped,
+            Images = counts.Images,
             Driver = "overlayfs",
             DriverStatus = [["Backing Filesystem", "extfs"]],
             DockerRootDir = engine.DataRoot,
@@ -107,7 +105,7 @@ internal static class SystemRoutes
             NCPU = Environment.ProcessorCount,
             MemTotal = HostPlatform.MemTotal,
             IndexServerAddress = "https://index.docker.io/v1/",
-            RegistryConfig = RegistryConfig(context.Service<DistributionService>().Options),
+            RegistryConfig = RegistryConfig(system.Registries),
             Name = Environment.MachineName,
             ServerVersion = VersionInfo.Version,
             Runtimes = new Dictionary<string, RuntimeInfo> { ["runc"] = new() { Path = engine.RuntimePath } },

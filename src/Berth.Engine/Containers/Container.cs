@@ -1,6 +1,22 @@
 using Berth.Core.Digests;
 using Berth.Engine.Images;
 
+// The container state machine (State.Status) and who may move it. Every move goes through
+// ContainerIndex.Update, under the container's lock except where an exit is recorded (the
+// exit recorder takes only the handle's monitor, so a stop holding the lock can wait for it).
+//
+//   created ──start (RunLauncher)──▶ running ──exit (ExitRecorder)──▶ exited
+//      ▲  └─failed start: stays created, State.Error ─┘    ▲              │
+//      │                                                   │              ├─policy (ExitMonitor)─▶ restarting
+//   exited ──start/restart (RunLauncher)──────────────▶ running           │        │ back-off over: RunLauncher ▶ running
+//                                                                          │        └ stop/kill (StopOperations) ▶ exited
+//   any but running ──remove (ContainerRemover)──▶ removing ──▶ (gone)    └─AutoRemove (ExitMonitor ▶ ContainerRemover)
+//   running ──remove -f: SIGKILL, exit recorded, then ──▶ removing
+//   paused: reported by a shim, not yet entered by berthd (no pause verb yet).
+//   A start records its intent (State.ShimSocket) while the status is still created/exited;
+//   at start-up ContainerRecovery settles it (running if the process started, else back to
+//   what it was), moves running ▶ exited (shim gone or exited) and finishes removing.
+
 namespace Berth.Engine.Containers;
 
 /// <summary>The container's process settings (docker's Config), after merging with the image's.</summary>
@@ -34,8 +50,8 @@ public sealed record RestartPolicy(string Name = "no", int MaximumRetryCount = 0
 
 public sealed record LogConfig(string Type = "json-file", IReadOnlyDictionary<string, string>? Config = null);
 
-/// <summary>Host-side settings (docker's HostConfig) that Berth interprets.</summary>
-public sealed record ContainerHostConfig
+/// <summary>Host-side settings (docker's HostConfig) that Berth interprets; the resources are in ContainerResources.cs.</summary>
+public sealed partial record ContainerHostConfig
 {
     public IReadOnlyList<string>? Binds { get; init; }
     public IReadOnlyList<MountRequest>? Mounts { get; init; }
@@ -56,24 +72,15 @@ public sealed record ContainerHostConfig
     public bool Init { get; init; }
     /// <summary>Initial [height, width] of the container's terminal.</summary>
     public IReadOnlyList<long>? ConsoleSize { get; init; }
-    public long ShmSize { get; init; } = 64 * 1024 * 1024;
-    public long Memory { get; init; }
-    public long MemorySwap { get; init; }
-    public long NanoCpus { get; init; }
-    public long CpuShares { get; init; }
-    public long? PidsLimit { get; init; }
-    public long MemoryReservation { get; init; }
+    /// <summary>/dev/shm's size; 0 (unset) is dockerd's default, which inspect then shows.</summary>
+    public long ShmSize { get; init => field = value > 0 ? value : ContainerDefaults.ShmSize; } = ContainerDefaults.ShmSize;
     public int OomScoreAdj { get; init; }
-    public IReadOnlyList<Ulimit>? Ulimits { get; init; }
     public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
     /// <summary>Paths masked in the container; null means docker's defaults, empty means none (--security-opt systempaths=unconfined).</summary>
     public IReadOnlyList<string>? MaskedPaths { get; init; }
     /// <summary>Paths made read-only in the container; null means docker's defaults, empty means none.</summary>
     public IReadOnlyList<string>? ReadonlyPaths { get; init; }
 }
-
-/// <summary>A resource limit (--ulimit NAME=SOFT[:HARD]): Name is docker's ("nofile", "nproc", …).</summary>
-public sealed record Ulimit(string Name, long Soft, long Hard);
 
 /// <summary>Lifecycle state (docker's State): created → running ⇄ paused → exited; removing while being removed.</summary>
 public sealed record ContainerState

@@ -9,7 +9,7 @@ namespace Berth.Engine.Containers;
 /// rootfs mount point, the files bind-mounted over /etc/hostname, /etc/hosts and
 /// /etc/resolv.conf, the json-file log, the bundle's config.json and the shim's exit file.
 /// </summary>
-public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layers)
+public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layers) : IContainerFilesystem
 {
     public string Dir(string id) => Path.Combine(options.ContainersRoot, id);
     public string BundleDir(string id) => Dir(id);
@@ -25,8 +25,10 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
     /// </summary>
     public string NewShimSocketPath(string id) =>
         Path.Combine(options.ShimSocketsRoot, $"{id[..12]}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}.sock");
-    private string UpperDir(string id) => Path.Combine(Dir(id), "upper");
-    private string WorkDir(string id) => Path.Combine(Dir(id), "work");
+    public IReadOnlyList<string> ShimSocketPaths(string id) =>
+        Directory.Exists(options.ShimSocketsRoot) ? Directory.GetFiles(options.ShimSocketsRoot, $"{id[..12]}-*.sock") : [];
+    public string UpperDir(string id) => Path.Combine(Dir(id), "upper");
+    public string WorkDir(string id) => Path.Combine(Dir(id), "work");
 
     /// <summary>Creates the container's directory with empty upper/work dirs at create time.</summary>
     public void Create(Container container)
@@ -70,7 +72,7 @@ public sealed class ContainerFilesystem(EngineOptions options, ILayerStore layer
         foreach (var name in (ReadOnlySpan<string>)["proc", "sys"])
         {
             var path = Path.Combine(rootfs, name);
-            if (!Berth.Engine.Runtime.Oci.OciNative.TryLStat(path, out var stat) || (stat.Mode & Libc.FileTypes.Mask) == Libc.FileTypes.Directory) continue;
+            if (!Libc.TryLStat(path, out var stat) || stat.IsDirectory) continue;
             File.Delete(path);
             FileModes.CreateDirectory(path, FileModes.ContainerDirectory);
         }

@@ -31,7 +31,7 @@ public sealed class ContainerHandle(Container container)
         get { lock (_pendingAttach) return _nextExit.Task; }
     }
 
-    /// <summary>Replaces the record; only <see cref="ContainerRegistry.Update"/> calls this, under its per-handle lock.</summary>
+    /// <summary>Replaces the record; only <see cref="ContainerIndex.Update"/> calls this, under its per-handle lock.</summary>
     internal void Update(Func<Container, Container> change) => _container = change(_container);
 
     /// <summary>Signals waiters of the exit that just happened and arms the next one.</summary>

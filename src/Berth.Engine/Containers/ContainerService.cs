@@ -11,29 +11,22 @@ public sealed record CreateContainerRequest(string? Name, ContainerConfig Config
 
 /// <summary>
 /// Containers as objects: create (merge with the image, name, persist, make the directory),
-/// list with docker's filters, rename and remove. Running them is <see cref="ContainerRunner"/>'s job.
+/// list with docker's filters, rename. Running and removing them is the lifecycle parts' job
+/// (Containers/Lifecycle).
 /// </summary>
 public sealed partial class ContainerService
 {
-    private readonly ContainerRegistry _registry;
-    private readonly ContainerFilesystem _filesystem;
-    private readonly ContainerRunner _runner;
+    private readonly ContainerIndex _index;
+    private readonly IContainerFilesystem _filesystem;
     private readonly IImageService _images;
     private readonly SemaphoreSlim _createLock = new(1, 1);
 
-    public ContainerService(ContainerRegistry registry, ContainerFilesystem filesystem, ContainerRunner runner, IImageService images)
+    public ContainerService(ContainerIndex index, IContainerFilesystem filesystem, IImageService images)
     {
-        _registry = registry;
+        _index = index;
         _filesystem = filesystem;
-        _runner = runner;
         _images = images;
-        runner.AutoRemove = handle => RemoveAsync(handle.Container.Id, force: true, CancellationToken.None);
     }
-
-    public ContainerFilesystem Filesystem => _filesystem;
-
-    /// <summary>Re-adopts containers after a daemon start (through this service, so auto-remove is wired).</summary>
-    public Task RecoverAsync(CancellationToken cancellationToken) => _runner.RecoverAsync(cancellationToken);
 
     public async Task<Container> CreateAsync(CreateContainerRequest request, CancellationToken cancellationToken)
     {
@@ -54,7 +47,7 @@ public sealed partial class ContainerService
         await _createLock.WaitAsync(cancellationToken);
         try
         {
-            if (name is not null && _registry.NameInUse(name, out var owner))
+            if (name is not null && _index.NameInUse(name, out var owner))
                 throw new ConflictException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner!.Container.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
             name ??= UniqueGeneratedName();
             var container = new Container
@@ -72,7 +65,7 @@ public sealed partial class ContainerService
             _filesystem.Create(container);
             try
             {
-                _registry.Add(container);
+                _index.Add(container);
             }
             catch
             {
@@ -93,7 +86,7 @@ public sealed partial class ContainerService
         if (mode is "" or "default" or "bridge" or "none" or "host") return;
         if (mode.StartsWith("container:", StringComparison.Ordinal))
         {
-            _registry.Resolve(mode["container:".Length..]);
+            _index.Resolve(mode["container:".Length..]);
             return;
         }
         throw new NotFoundException($"network {mode} not found");
@@ -112,28 +105,12 @@ public sealed partial class ContainerService
             throw new InvalidParameterException("can't create 'AutoRemove' container with restart policy");
     }
 
-    /// <summary>docker's names for --ulimit (go-units' ulimitNameMapping).</summary>
-    private static readonly HashSet<string> UlimitNames =
-        ["as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
-
-    private const long MinimumMemory = 6 * 1024 * 1024;
-
-    /// <summary>The limits dockerd checks before it creates a container, in its words.</summary>
+    /// <summary>dockerd's check of the OOM score, in its words; the resources check themselves.</summary>
     private static void ValidateLimits(ContainerHostConfig host)
     {
         if (host.OomScoreAdj is < -1000 or > 1000)
             throw new InvalidParameterException($"Invalid value {host.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
-        if (host.MemoryReservation > 0 && host.MemoryReservation < MinimumMemory)
-            throw new InvalidParameterException("Minimum memory reservation allowed is 6MB");
-        if (host.Memory > 0 && host.MemoryReservation > 0 && host.Memory < host.MemoryReservation)
-            throw new InvalidParameterException("Minimum memory limit can not be less than memory reservation limit, see usage");
-        foreach (var ulimit in host.Ulimits ?? [])
-        {
-            if (!UlimitNames.Contains(ulimit.Name))
-                throw new InvalidParameterException($"invalid ulimit type: {ulimit.Name}");
-            if (ulimit.Hard >= 0 && ulimit.Soft > ulimit.Hard || ulimit.Hard >= 0 && ulimit.Soft < 0)
-                throw new InvalidParameterException($"ulimit soft limit must be less than or equal to hard limit: {ulimit.Soft} > {ulimit.Hard}");
-        }
+        ContainerResources.Validate(host);
     }
 
     private Image ResolveImage(string name)
@@ -150,7 +127,7 @@ public sealed partial class ContainerService
         while (true)
         {
             var candidate = NameGenerator.Generate();
-            if (!_registry.NameInUse(candidate, out _)) return candidate;
+            if (!_index.NameInUse(candidate, out _)) return candidate;
         }
     }
 
@@ -165,13 +142,13 @@ public sealed partial class ContainerService
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
     private static partial Regex ValidName();
 
-    public Container Get(string idOrName) => _registry.Resolve(idOrName).Container;
+    public Container Get(string idOrName) => _index.Resolve(idOrName).Container;
 
     /// <summary>GET /containers/json: newest first; running only unless <paramref name="all"/>; docker's filters.</summary>
     public IReadOnlyList<Container> List(bool all, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, int limit = -1)
     {
         ContainerFilters.Validate(filters);
-        var result = _registry.All.Select(h => h.Container)
+        var result = _index.All.Select(h => h.Container)
             .Where(c => all || c.State.Running || filters.ContainsKey("status") || filters.ContainsKey("exited"))
             .Where(c => ContainerFilters.Matches(c, filters, _images))
             .OrderByDescending(c => c.Created)
@@ -181,44 +158,20 @@ public sealed partial class ContainerService
 
     public async Task RenameAsync(string idOrName, string newName, CancellationToken cancellationToken)
     {
-        var handle = _registry.Resolve(idOrName);
+        var handle = _index.Resolve(idOrName);
         var name = ValidateName(newName);
         await _createLock.WaitAsync(cancellationToken);
         try
         {
             if (handle.Container.Name == name)
                 throw new ConflictException("Renaming a container with the same name as its current name");
-            if (_registry.NameInUse(name, out var owner))
+            if (_index.NameInUse(name, out var owner))
                 throw new ConflictException($"Conflict. The container name \"/{name}\" is already in use by container \"{owner!.Container.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
-            _registry.Update(handle, c => c with { Name = name });
+            _index.Update(handle, c => c with { Name = name });
         }
         finally
         {
             _createLock.Release();
-        }
-    }
-
-    public async Task RemoveAsync(string idOrName, bool force, CancellationToken cancellationToken)
-    {
-        var handle = _registry.Resolve(idOrName);
-        await handle.Lock.WaitAsync(cancellationToken);
-        try
-        {
-            if (handle.Removed.Task.IsCompleted) return;
-            var container = handle.Container;
-            if (container.State.Running)
-            {
-                if (!force)
-                    throw new ConflictException($"You cannot remove a running container {container.Id}. Stop the container before attempting removal or force remove");
-                await _runner.KillAndWaitLockedAsync(handle, cancellationToken);
-            }
-            _registry.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Removing } });
-            _filesystem.Delete(container.Id);
-            _registry.Remove(handle);
-        }
-        finally
-        {
-            handle.Lock.Release();
         }
     }
 }

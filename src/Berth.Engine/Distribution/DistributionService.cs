@@ -22,7 +22,7 @@ public sealed record PushRequest(string Name, string? Tag, RegistryCredentials C
 /// The registry client side of berthd: pull (manifest → platform → config → layers, verified and
 /// unpacked, then published), push (layers, config, manifest), and docker login's credential check.
 /// </summary>
-public sealed class DistributionService : IDisposable
+public sealed class DistributionService : IDistributionBackend, IDisposable
 {
     public DistributionService(IContentStore content, ILayerStore layers, ImageService images, MetadataStore metadata, RegistryOptions options)
     {

@@ -18,7 +18,6 @@ public static class OverlayMount
     // redirect/metacopy xattrs that a whiteout-based diff cannot express.
     private const string SafeOptions = "index=off,redirect_dir=off,metacopy=off";
 
-    private const int EINVAL = 22;
 
     /// <summary>
     /// Mounts an overlay of <paramref name="lowerDirs"/> (topmost first) with
@@ -70,7 +69,7 @@ public static class OverlayMount
     {
         if (Libc.Umount2(target, detach ? Libc.MNT_DETACH : 0) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is EINVAL or Errno.ENOENT) return false;
+        if (errno is Errno.EINVAL or Errno.ENOENT) return false;
         throw Failure("umount", target, errno, "");
     }
 
@@ -79,7 +78,7 @@ public static class OverlayMount
         if (Libc.Mount("overlay", target, "overlay", 0, $"{SafeOptions},{options}") == 0) return;
         var errno = Marshal.GetLastPInvokeError();
         // Kernels before 4.19 do not know every safe option: try again with the plain ones.
-        if (errno == EINVAL && Libc.Mount("overlay", target, "overlay", 0, options) == 0) return;
+        if (errno == Errno.EINVAL && Libc.Mount("overlay", target, "overlay", 0, options) == 0) return;
         errno = Marshal.GetLastPInvokeError();
         throw Failure("mount overlay on", target, errno, $" ({layers} lower dirs; see dmesg for overlayfs' reason)");
     }

@@ -49,7 +49,7 @@ public sealed class RegistryCertificateTests
     [InlineData("[::1]:5000", true)]
     [InlineData("registry.example.com", false)]
     [InlineData("10.1.2.3:5000", false)]
-    public void Loopback_registries_are_insecure_by_default(string host, bool insecure) =>
+    public void LoopbackRegistriesAreInsecureByDefault(string host, bool insecure) =>
         Assert.Equal(insecure, RegistryOptions.Default.IsInsecure(host));
 
     private static (X509Certificate2 Ca, X509Certificate2 Leaf) CaAndLeaf(string dnsName)

@@ -19,9 +19,8 @@ public sealed class OciSpecBuilderTests : IDisposable
             Id = "c0ffee",
             RootfsPath = _fs.Rootfs,
             Args = ["/bin/sh", "-c", "true"],
-            Env = [],
-            Hostname = "c0ffee",
             CgroupsPath = "/berth/c0ffee",
+            Config = new() { Env = [], Hostname = "c0ffee" },
         };
         return change is null ? input : change(input);
     }
@@ -47,7 +46,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void NonRootUsersGetOnlyTheBoundingSet()
     {
-        var caps = Build(i => i with { User = "app" }).Process.Capabilities!;
+        var caps = Build(i => i with { Config = i.Config with { User = "app" } }).Process.Capabilities!;
         Assert.Equal(Capabilities.Default, caps.Bounding);
         Assert.Null(caps.Effective);
         Assert.Null(caps.Permitted);
@@ -56,7 +55,7 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void CapAddAndCapDropAcceptAnyCaseAndTheCAPPrefix()
     {
-        var caps = Build(i => i with { CapAdd = ["sys_admin", "CAP_NET_ADMIN"], CapDrop = ["chown", "Cap_Kill"] }).Process.Capabilities!.Bounding!;
+        var caps = Build(i => i with { Host = i.Host with { CapAdd = ["sys_admin", "CAP_NET_ADMIN"], CapDrop = ["chown", "Cap_Kill"] } }).Process.Capabilities!.Bounding!;
         Assert.Contains("CAP_SYS_ADMIN", caps);
         Assert.Contains("CAP_NET_ADMIN", caps);
         Assert.DoesNotContain("CAP_CHOWN", caps);
@@ -67,9 +66,9 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void CapDropALLKeepsOnlyCapAddAndCapAddALLGivesEverythingButCapDrop()
     {
-        Assert.Equal(["CAP_NET_BIND_SERVICE"], Build(i => i with { CapDrop = ["ALL"], CapAdd = ["net_bind_service"] }).Process.Capabilities!.Bounding);
-        Assert.Empty(Build(i => i with { CapDrop = ["all"] }).Process.Capabilities!.Bounding!);
-        var all = Build(i => i with { CapAdd = ["ALL"], CapDrop = ["SYS_ADMIN"] }).Process.Capabilities!.Bounding!;
+        Assert.Equal(["CAP_NET_BIND_SERVICE"], Build(i => i with { Host = i.Host with { CapDrop = ["ALL"], CapAdd = ["net_bind_service"] } }).Process.Capabilities!.Bounding);
+        Assert.Empty(Build(i => i with { Host = i.Host with { CapDrop = ["all"] } }).Process.Capabilities!.Bounding!);
+        var all = Build(i => i with { Host = i.Host with { CapAdd = ["ALL"], CapDrop = ["SYS_ADMIN"] } }).Process.Capabilities!.Bounding!;
         Assert.Equal(40, all.Count);
         Assert.DoesNotContain("CAP_SYS_ADMIN", all);
     }
@@ -77,15 +76,15 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void UnknownOrUnsupportedCapabilitiesAreRejected()
     {
-        var e = Assert.Throws<InvalidParameterException>(() => Build(i => i with { CapAdd = ["FOO"] }));
+        var e = Assert.Throws<InvalidParameterException>(() => Build(i => i with { Host = i.Host with { CapAdd = ["FOO"] } }));
         Assert.Equal("unknown capability: \"CAP_FOO\"", e.Message);
-        Assert.Throws<InvalidParameterException>(() => Build(i => i with { CapAdd = ["BPF"] }, V1Host with { LastCap = 37 }));
+        Assert.Throws<InvalidParameterException>(() => Build(i => i with { Host = i.Host with { CapAdd = ["BPF"] } }, V1Host with { LastCap = 37 }));
     }
 
     [Fact]
     public void PrivilegedGetsAllCapsNoSeccompNoMaskingRwSysAndAllDevices()
     {
-        var s = Build(i => i with { Privileged = true });
+        var s = Build(i => i with { Host = i.Host with { Privileged = true } });
         Assert.Equal(Capabilities.All, s.Process.Capabilities!.Bounding);
         Assert.Null(s.Linux.Seccomp);
         Assert.Null(s.Linux.MaskedPaths);
@@ -100,15 +99,15 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void EnvironmentDefaultsAndPrecedenceFollowDocker()
     {
-        var s = Build(i => i with { Tty = true, Env = ["FOO=bar", "PATH=/custom", "HOSTNAME=mine"] });
+        var s = Build(i => i with { Config = i.Config with { Tty = true, Env = ["FOO=bar", "PATH=/custom", "HOSTNAME=mine"] } });
         Assert.Equal(["PATH=/custom", "HOSTNAME=mine", "TERM=xterm", "FOO=bar", "HOME=/root"], s.Process.Env);
         Assert.True(s.Process.Terminal);
 
-        var noTty = Build(i => i with { User = "app", Env = ["HOME=/h", "TERM"] });
+        var noTty = Build(i => i with { Config = i.Config with { User = "app", Env = ["HOME=/h", "TERM"] } });
         Assert.Equal([OciDefaults.PathEnv, "HOSTNAME=c0ffee", "HOME=/h"], noTty.Process.Env);
 
-        Assert.Equal("HOME=/", Build(i => i with { User = "4242" }).Process.Env[^1]);
-        Assert.Equal(["HOSTNAME=c0ffee", "HOME=/root"], Build(i => i with { Env = ["PATH"] }).Process.Env);
+        Assert.Equal("HOME=/", Build(i => i with { Config = i.Config with { User = "4242" } }).Process.Env[^1]);
+        Assert.Equal(["HOSTNAME=c0ffee", "HOME=/root"], Build(i => i with { Config = i.Config with { Env = ["PATH"] } }).Process.Env);
     }
 
     [Fact]
@@ -119,7 +118,7 @@ public sealed class OciSpecBuilderTests : IDisposable
         Assert.Contains("/sys/firmware", s.Linux.MaskedPaths!);
         Assert.Equal(11, s.Linux.MaskedPaths!.Count);
         Assert.Equal(["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"], s.Linux.ReadonlyPaths);
-        Assert.Empty(Build(i => i with { MaskedPaths = [] }).Linux.MaskedPaths!);
+        Assert.Empty(Build(i => i with { Host = i.Host with { MaskedPaths = [] } }).Linux.MaskedPaths!);
     }
 
     [Fact]
@@ -136,7 +135,7 @@ public sealed class OciSpecBuilderTests : IDisposable
         Assert.False(Allows(plain, "s390_runtime_instr"));
         Assert.Contains(plain.Syscalls!, r => r.Names.SequenceEqual(["clone3"]) && r.Action == "SCMP_ACT_ERRNO" && r.ErrnoRet == 38);
 
-        var admin = Build(i => i with { CapAdd = ["SYS_ADMIN"] }).Linux.Seccomp!;
+        var admin = Build(i => i with { Host = i.Host with { CapAdd = ["SYS_ADMIN"] } }).Linux.Seccomp!;
         Assert.True(Allows(admin, "mount"));
         Assert.True(Allows(admin, "clone3"));
         Assert.DoesNotContain(admin.Syscalls!, r => r.Names.SequenceEqual(["clone3"]) && r.Action == "SCMP_ACT_ERRNO");
@@ -149,15 +148,15 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void SecurityOptions()
     {
-        Assert.Null(Build(i => i with { SecurityOpt = ["seccomp=unconfined"] }).Linux.Seccomp);
-        Assert.Null(Build(i => i with { SecurityOpt = ["seccomp:unconfined"] }).Linux.Seccomp);
-        Assert.True(Build(i => i with { SecurityOpt = ["no-new-privileges"] }).Process.NoNewPrivileges);
-        Assert.True(Build(i => i with { SecurityOpt = ["no-new-privileges=true"] }).Process.NoNewPrivileges);
+        Assert.Null(Build(i => i with { Host = i.Host with { SecurityOpt = ["seccomp=unconfined"] } }).Linux.Seccomp);
+        Assert.Null(Build(i => i with { Host = i.Host with { SecurityOpt = ["seccomp:unconfined"] } }).Linux.Seccomp);
+        Assert.True(Build(i => i with { Host = i.Host with { SecurityOpt = ["no-new-privileges"] } }).Process.NoNewPrivileges);
+        Assert.True(Build(i => i with { Host = i.Host with { SecurityOpt = ["no-new-privileges=true"] } }).Process.NoNewPrivileges);
         Assert.False(Build().Process.NoNewPrivileges);
-        var custom = Build(i => i with { SecurityOpt = ["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\"}]}"] }).Linux.Seccomp!;
+        var custom = Build(i => i with { Host = i.Host with { SecurityOpt = ["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\"}]}"] } }).Linux.Seccomp!;
         Assert.Equal("SCMP_ACT_ALLOW", custom.DefaultAction);
         Assert.Equal(["chmod"], custom.Syscalls!.Single().Names);
-        var e = Assert.Throws<InvalidParameterException>(() => Build(i => i with { SecurityOpt = ["bogus"] }));
+        var e = Assert.Throws<InvalidParameterException>(() => Build(i => i with { Host = i.Host with { SecurityOpt = ["bogus"] } }));
         Assert.Equal("invalid --security-opt 1: \"bogus\"", e.Message);
     }
 
@@ -178,10 +177,12 @@ public sealed class OciSpecBuilderTests : IDisposable
     {
         var s = Build(i => i with
         {
-            ShmSize = 1 << 20,
             Mounts = [new("/h/a/b", "/data/sub"), new("/h/a", "/data", ReadOnly: true), new("/h/hosts", "/etc/hosts", Propagation: "rslave")],
-            Memory = 1 << 26, MemorySwap = 1 << 27, CpuShares = 512, NanoCpus = 1_500_000_000, PidsLimit = 100,
-            Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "1024" },
+            Host = i.Host with
+            {
+                ShmSize = 1 << 20, Memory = 1 << 26, MemorySwap = 1 << 27, CpuShares = 512, NanoCpus = 1_500_000_000, PidsLimit = 100,
+                Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "1024" },
+            },
         });
         Assert.Equal(["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm", "/data", "/data/sub", "/etc/hosts"], s.Mounts.Select(m => m.Destination));
         Assert.Equal(["nosuid", "noexec", "nodev", "mode=1777", "size=1048576"], s.Mounts[6].Options);
@@ -206,21 +207,21 @@ public sealed class OciSpecBuilderTests : IDisposable
     [Fact]
     public void UserWorkdirAndRoot()
     {
-        var s = Build(i => i with { User = "app", GroupAdd = ["tty"], WorkingDir = "/srv//app/", ReadonlyRootfs = true });
+        var s = Build(i => i with { Config = i.Config with { User = "app", WorkingDir = "/srv//app/" }, Host = i.Host with { GroupAdd = ["tty"], ReadonlyRootfs = true } });
         Assert.Equal((1000u, 1000u), (s.Process.User.Uid, s.Process.User.Gid));
         Assert.Equal([1000u, 50u, 999u, 5u], s.Process.User.AdditionalGids);
         Assert.Equal("/srv/app", s.Process.Cwd);
         Assert.True(Directory.Exists(Path.Combine(_fs.Rootfs, "srv/app")));
         Assert.Equal(new RuntimeRoot(_fs.Rootfs, true), s.Root);
         Assert.Equal("/", Build().Process.Cwd);
-        Assert.Throws<InvalidParameterException>(() => Build(i => i with { WorkingDir = "rel" }));
+        Assert.Throws<InvalidParameterException>(() => Build(i => i with { Config = i.Config with { WorkingDir = "rel" } }));
         Assert.Throws<InvalidParameterException>(() => Build(i => i with { Args = [] }));
     }
 
     [Fact]
     public void JsonUsesTheSpecNamesOmitsNullsAndHasTheRequiredFields()
     {
-        var json = JsonDocument.Parse(OciSpecBuilder.Serialize(Build(i => i with { Memory = 1 << 26, Tty = true })));
+        var json = JsonDocument.Parse(OciSpecBuilder.Serialize(Build(i => i with { Config = i.Config with { Tty = true }, Host = i.Host with { Memory = 1 << 26 } })));
         var root = json.RootElement;
         Assert.Equal("1.0.2", root.GetProperty("ociVersion").GetString());
         Assert.Equal(_fs.Rootfs, root.GetProperty("root").GetProperty("path").GetString());

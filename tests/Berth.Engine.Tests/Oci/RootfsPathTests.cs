@@ -1,3 +1,4 @@
+using Berth.Core.Interop;
 using Berth.Engine.Runtime.Oci;
 using Xunit;
 
@@ -46,9 +47,9 @@ public sealed class RootfsPathTests : IDisposable
 
         var made = RootfsPath.MkdirAll(_fs.Rootfs, "/work/app/data", 1000, 1001);
         Assert.Equal(_fs.Rootfs + "/srv/app/data", made);
-        Assert.True(OciNative.TryLStat(made, out var st));
-        Assert.Equal((1000u, 1001u, 0x41EDu), (st.Uid, st.Gid, st.Mode));
-        Assert.True(OciNative.TryLStat(_fs.Rootfs + "/srv", out var existing));
+        Assert.True(Libc.TryLStat(made, out var st));
+        Assert.Equal((1000u, 1001u, 0x41EDu), (st.Uid, st.Gid, (uint)st.Mode));
+        Assert.True(Libc.TryLStat(_fs.Rootfs + "/srv", out var existing));
         Assert.Equal(0u, existing.Uid); // pre-existing directories keep their owner
 
         RootfsPath.MkdirAll(_fs.Rootfs, "/escape/x", 0, 0);

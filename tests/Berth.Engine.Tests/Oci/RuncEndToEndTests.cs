@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Berth.Core.Interop;
 using Berth.Engine.Runtime.Oci;
 using Xunit;
 
@@ -34,8 +35,11 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
             """;
         var root = await RunAsync(new ContainerSpecInput
         {
-            Id = "root", RootfsPath = _fs.Rootfs, Args = ["/bin/sh", "-c", rootScript], Env = [],
-            Hostname = "berth-e2e", CgroupsPath = "",
+            Id = "root",
+            RootfsPath = _fs.Rootfs,
+            Args = ["/bin/sh", "-c", rootScript],
+            CgroupsPath = "",
+            Config = new() { Env = [], Hostname = "berth-e2e" },
         });
         Assert.Contains("CapEff:\t00000000a80425fb", root);
         Assert.Contains("Seccomp:\t2", root);
@@ -56,15 +60,18 @@ public sealed class RuncEndToEndTests(ITestOutputHelper output) : IDisposable
             """;
         var user = await RunAsync(new ContainerSpecInput
         {
-            Id = "user", RootfsPath = _fs.Rootfs, Args = ["/bin/sh", "-c", userScript], Env = [],
-            Hostname = "berth-e2e", CgroupsPath = "", User = "app", WorkingDir = "/home/app/work",
+            Id = "user",
+            RootfsPath = _fs.Rootfs,
+            Args = ["/bin/sh", "-c", userScript],
+            CgroupsPath = "",
+            Config = new() { Env = [], Hostname = "berth-e2e", User = "app", WorkingDir = "/home/app/work" },
         });
         Assert.Contains("uid=1000(app) gid=1000(app)", user);
         Assert.Contains("50(staff)", user);
         Assert.Contains("home=/home/app", user);
         Assert.Contains("pwd=/home/app/work", user);
         Assert.Contains("CapEff:\t0000000000000000", user);
-        Assert.True(OciNative.TryLStat(Path.Combine(_fs.Rootfs, "home/app/work"), out var st));
+        Assert.True(Libc.TryLStat(Path.Combine(_fs.Rootfs, "home/app/work"), out var st));
         Assert.Equal((1000u, 1000u), (st.Uid, st.Gid));
     }
 

@@ -47,19 +47,24 @@ public sealed class SchemaValidationTests(ITestOutputHelper output) : IDisposabl
         var variants = new (string Name, Func<ContainerSpecInput, ContainerSpecInput> Change)[]
         {
             ("default", i => i),
-            ("privileged", i => i with { Privileged = true, Tty = true, Domainname = "example.org" }),
+            ("privileged", i => i with { Config = i.Config with { Tty = true, Domainname = "example.org" }, Host = i.Host with { Privileged = true } }),
             ("user", i => i with
             {
-                User = "app", CapAdd = ["SYS_ADMIN"], CapDrop = ["ALL"], WorkingDir = "/w", NetworkNamespacePath = "/run/netns/x",
-                Mounts = [new("/tmp", "/data", true, "rshared")], Memory = 1 << 26, MemorySwap = 1 << 27, NanoCpus = 500_000_000,
-                CpuShares = 256, PidsLimit = 64, SecurityOpt = ["no-new-privileges"],
+                NetworkNamespacePath = "/run/netns/x",
+                Mounts = [new("/tmp", "/data", true, "rshared")],
+                Config = i.Config with { User = "app", WorkingDir = "/w" },
+                Host = i.Host with { CapAdd = ["SYS_ADMIN"], CapDrop = ["ALL"], Memory = 1 << 26, MemorySwap = 1 << 27, NanoCpus = 500_000_000, CpuShares = 256, PidsLimit = 64, SecurityOpt = ["no-new-privileges"] },
             }),
         };
         foreach (var (name, change) in variants)
         {
             var input = change(new ContainerSpecInput
             {
-                Id = "x", RootfsPath = _fs.Rootfs, Args = ["sh"], Env = ["A=B"], Hostname = "x", CgroupsPath = "/berth/x",
+                Id = "x",
+                RootfsPath = _fs.Rootfs,
+                Args = ["sh"],
+                CgroupsPath = "/berth/x",
+                Config = new() { Env = ["A=B"], Hostname = "x" },
             });
             var path = Path.Combine(_fs.Dir, name + ".json");
             await File.WriteAllBytesAsync(path, OciSpecBuilder.Serialize(OciSpecBuilder.Build(input, OciHostInfo.Current with { CgroupV2 = true })), TestContext.Current.CancellationToken);

@@ -55,6 +55,7 @@ public static class ContainerOptions
         .Value("memory-reservation", null, "bytes", "Memory soft limit", Number(ContainerFlagValues.RamInBytes))
         .Value("memory-swap", null, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", Number(ContainerFlagValues.MemSwapBytes))
         .Value("cpus", null, "decimal", "Number of CPUs", Number(ContainerFlagValues.NanoCpus))
+        .String("cpuset-cpus", null, "CPUs in which to allow execution (0-3, 0,1)")
         .Value("cpu-shares", 'c', "int", "CPU shares (relative weight)", Number(v => GoSyntax.ParseInt(v)))
         .Value("pids-limit", null, "int", "Tune container pids limit (set -1 for unlimited)", Number(v => GoSyntax.ParseInt(v)))
         .Value("oom-score-adj", null, "int", "Tune host's OOM preferences (-1000 to 1000)", Number(OomScoreAdj));
@@ -159,6 +160,7 @@ public static class ContainerOptions
                 ShmSize = Long(f, "shm-size"),
                 Sysctls = sysctls.Count > 0 ? sysctls : null,
                 CpuShares = Long(f, "cpu-shares"),
+                CpusetCpus = f.GetString("cpuset-cpus") ?? "",
                 Memory = Long(f, "memory"),
                 NanoCpus = Long(f, "cpus"),
                 MemoryReservation = Long(f, "memory-reservation"),

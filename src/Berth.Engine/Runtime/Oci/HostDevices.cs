@@ -1,3 +1,5 @@
+using Berth.Core.Interop;
+
 namespace Berth.Engine.Runtime.Oci;
 
 /// <summary>
@@ -29,8 +31,8 @@ internal static class HostDevices
 
         foreach (var entry in entries)
         {
-            if (!OciNative.TryLStat(entry.FullName, out var st)) continue; // gone meanwhile
-            if ((st.Mode & 0xF000) == 0x4000)
+            if (!Libc.TryLStat(entry.FullName, out var st)) continue; // gone meanwhile
+            if (st.IsDirectory)
             {
                 if (!s_skipDirs.Contains(entry.Name)) Walk(entry.FullName, devices);
                 continue;
@@ -41,9 +43,9 @@ internal static class HostDevices
             {
                 Type = st.IsCharDevice ? "c" : "b",
                 Path = entry.FullName,
-                Major = st.RdevMajor,
-                Minor = st.RdevMinor,
-                FileMode = st.Mode & 0xFFF, // permission, setuid/setgid/sticky bits without the type
+                Major = st.RDevMajor,
+                Minor = st.RDevMinor,
+                FileMode = st.Mode & 0xFFFu, // permission, setuid/setgid/sticky bits without the type
                 Uid = st.Uid,
                 Gid = st.Gid,
             });

@@ -11,7 +11,6 @@ public static class OciDefaults
     public const string PathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     /// <summary>Docker's --ulimit nofile default as dockerd's systemd unit gives it.</summary>
     public const ulong NofileLimit = 1048576;
-    public const long DefaultShmSize = 64 * 1024 * 1024;
 
     /// <summary>Docker 20.10–27's HostConfig.MaskedPaths default.</summary>
     public static readonly IReadOnlyList<string> MaskedPaths =
@@ -66,7 +65,7 @@ public static class OciDefaults
         new()
         {
             Destination = "/dev/shm", Type = "tmpfs", Source = "shm",
-            Options = ["nosuid", "noexec", "nodev", "mode=1777", "size=" + (shmSize > 0 ? shmSize : DefaultShmSize).ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            Options = ["nosuid", "noexec", "nodev", "mode=1777", "size=" + shmSize.ToString(System.Globalization.CultureInfo.InvariantCulture)],
         },
     ];
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Core.Errors;
 using Berth.Core.Interop;
+using Berth.Engine.Containers;
 
 namespace Berth.Engine.Runtime.Oci;
 
@@ -22,12 +23,14 @@ public static class OciSpecBuilder
     {
         if (input.Args.Count == 0)
             throw new InvalidParameterException("No command specified");
-        var security = SecurityOptions.Parse(input.SecurityOpt);
+        var config = input.Config;
+        var hostConfig = input.Host;
+        var security = SecurityOptions.Parse(hostConfig.SecurityOpt ?? []);
 
-        var user = UserResolver.Resolve(input.RootfsPath, input.User, input.GroupAdd);
+        var user = UserResolver.Resolve(input.RootfsPath, config.User, hostConfig.GroupAdd ?? []);
         var cwd = WorkingDirectory(input, user);
 
-        var caps = Capabilities.Resolve(input.CapAdd, input.CapDrop, input.Privileged, host.LastCap);
+        var caps = Capabilities.Resolve(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? [], hostConfig.Privileged, host.LastCap);
         // moby SetCapabilities: a non-root user gets only the bounding set, as after execve;
         // root gets effective and permitted too. Never inheritable/ambient (CVE-2022-24769).
         var capabilities = user.Uid == 0
@@ -35,7 +38,7 @@ public static class OciSpecBuilder
             : new RuntimeCapabilities { Bounding = caps };
 
         RuntimeSeccomp? seccomp = null;
-        if (!input.Privileged && security.SeccompProfile != "unconfined")
+        if (!hostConfig.Privileged && security.SeccompProfile != "unconfined")
         {
             seccomp = security.SeccompProfile is null or "builtin"
                 ? SeccompProfiles.Default(caps, host)
@@ -63,9 +66,9 @@ public static class OciSpecBuilder
             if (OciHostInfo.SysctlExists("net.ipv4.ping_group_range")) sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
             if (OciHostInfo.SysctlExists("net.ipv4.ip_unprivileged_port_start")) sysctl["net.ipv4.ip_unprivileged_port_start"] = "0";
         }
-        foreach (var (k, v) in input.Sysctls) sysctl[k] = v;
+        foreach (var (k, v) in hostConfig.Sysctls ?? new Dictionary<string, string>()) sysctl[k] = v;
 
-        var env = OciDefaults.Environment(input.Env, input.Hostname, input.Tty, user.Home);
+        var env = OciDefaults.Environment(config.Env ?? [], config.Hostname, config.Tty, user.Home);
 
         // moby getUser: the primary gid first, then the supplementary groups.
         var gids = new List<uint>(user.AdditionalGids.Count + 1) { user.Gid };
@@ -75,21 +78,21 @@ public static class OciSpecBuilder
         return new RuntimeSpec
         {
             OciVersion = OciDefaults.OciVersion,
-            Root = new RuntimeRoot(input.RootfsPath, input.ReadonlyRootfs),
-            Hostname = input.Hostname,
-            Domainname = input.Domainname.Length > 0 ? input.Domainname : null,
+            Root = new RuntimeRoot(input.RootfsPath, hostConfig.ReadonlyRootfs),
+            Hostname = config.Hostname,
+            Domainname = config.Domainname.Length > 0 ? config.Domainname : null,
             Mounts = mounts,
             Process = new RuntimeProcess
             {
-                Terminal = input.Tty,
+                Terminal = config.Tty,
                 User = new RuntimeUser { Uid = user.Uid, Gid = user.Gid, AdditionalGids = gids },
                 Args = input.Args,
                 Env = env,
                 Cwd = cwd,
                 Capabilities = capabilities,
-                Rlimits = Rlimits(input, host),
+                Rlimits = ContainerResources.Rlimits(hostConfig, host),
                 NoNewPrivileges = security.NoNewPrivileges,
-                OomScoreAdj = input.OomScoreAdj,
+                OomScoreAdj = hostConfig.OomScoreAdj,
                 // No apparmorProfile: Berth does not load docker-default, and naming an
                 // unloaded profile makes runc fail.
             },
@@ -97,13 +100,13 @@ public static class OciSpecBuilder
             {
                 Namespaces = namespaces,
                 CgroupsPath = input.CgroupsPath,
-                Resources = BuildResources(input),
-                Devices = input.Privileged ? HostDevices.List() : null,
+                Resources = ContainerResources.ToRuntime(hostConfig),
+                Devices = hostConfig.Privileged ? HostDevices.List() : null,
                 Sysctl = sysctl.Count > 0 ? sysctl : null,
                 Seccomp = seccomp,
                 RootfsPropagation = rootfsPropagation,
-                MaskedPaths = input.Privileged ? null : input.MaskedPaths ?? OciDefaults.MaskedPaths,
-                ReadonlyPaths = input.Privileged ? null : input.ReadonlyPaths ?? OciDefaults.ReadonlyPaths,
+                MaskedPaths = hostConfig.Privileged ? null : hostConfig.MaskedPaths ?? OciDefaults.MaskedPaths,
+                ReadonlyPaths = hostConfig.Privileged ? null : hostConfig.ReadonlyPaths ?? OciDefaults.ReadonlyPaths,
             },
         };
     }
@@ -140,10 +143,11 @@ public static class OciSpecBuilder
 
     private static string WorkingDirectory(ContainerSpecInput input, ResolvedUser user)
     {
-        if (input.WorkingDir.Length == 0) return "/";
-        if (!input.WorkingDir.StartsWith('/'))
-            throw new InvalidParameterException($"the working directory '{input.WorkingDir}' is invalid, it needs to be an absolute path");
-        var cwd = CleanPath(input.WorkingDir);
+        var workingDir = input.Config.WorkingDir;
+        if (workingDir.Length == 0) return "/";
+        if (!workingDir.StartsWith('/'))
+            throw new InvalidParameterException($"the working directory '{workingDir}' is invalid, it needs to be an absolute path");
+        var cwd = CleanPath(workingDir);
         RootfsPath.MkdirAll(input.RootfsPath, cwd, user.Uid, user.Gid);
         return cwd;
     }
@@ -169,15 +173,15 @@ public static class OciSpecBuilder
         var userDev = userDestinations.Contains("/dev");
 
         var mounts = new List<RuntimeMount>(7 + input.Mounts.Count);
-        foreach (var m in OciDefaults.Mounts(input.ShmSize))
+        foreach (var m in OciDefaults.Mounts(input.Host.ShmSize))
         {
             // A user mount replaces the default at that place; a user /dev replaces all of /dev/*.
             if (userDestinations.Contains(m.Destination)) continue;
             if (userDev && m.Destination.StartsWith("/dev/", StringComparison.Ordinal)) continue;
             var mount = m;
-            if (input.ReadonlyRootfs && m.Destination is not ("/proc" or "/dev/pts" or "/dev/shm" or "/dev/mqueue" or "/dev") && !m.Options!.Contains("ro"))
+            if (input.Host.ReadonlyRootfs && m.Destination is not ("/proc" or "/dev/pts" or "/dev/shm" or "/dev/mqueue" or "/dev") && !m.Options!.Contains("ro"))
                 mount = mount with { Options = [.. m.Options!, "ro"] };
-            if (input.Privileged && m.Type is "sysfs" or "cgroup")
+            if (input.Host.Privileged && m.Type is "sysfs" or "cgroup")
                 mount = mount with { Options = m.Options!.Where(static o => o != "ro").ToArray() };
             mounts.Add(mount);
         }
@@ -201,55 +205,6 @@ public static class OciSpecBuilder
             mounts.Add(new RuntimeMount { Destination = m.Destination, Type = "bind", Source = m.Source, Options = options });
         }
         return mounts;
-    }
-
-    /// <summary>docker's default RLIMIT_NOFILE (capped by the host's hard limit), then each --ulimit, replacing a default of the same name.</summary>
-    private static List<RuntimeRlimit> Rlimits(ContainerSpecInput input, OciHostInfo host)
-    {
-        var nofile = Math.Min(OciDefaults.NofileLimit, host.NofileHardLimit);
-        var limits = new List<RuntimeRlimit> { new("RLIMIT_NOFILE", nofile, nofile) };
-        foreach (var ulimit in input.Ulimits)
-        {
-            var type = "RLIMIT_" + ulimit.Name.ToUpperInvariant();
-            limits.RemoveAll(l => l.Type == type);
-            // -1 is unlimited (RLIM_INFINITY), as docker's ulimit parser reads it.
-            limits.Add(new RuntimeRlimit(type, unchecked((ulong)ulimit.Hard), unchecked((ulong)ulimit.Soft)));
-        }
-        return limits;
-    }
-
-    private static RuntimeResources BuildResources(ContainerSpecInput input)
-    {
-        RuntimeMemory? memory = null;
-        if (input.Memory > 0 || input.MemorySwap > 0 || input.MemoryReservation > 0)
-            memory = new RuntimeMemory
-            {
-                Limit = input.Memory > 0 ? input.Memory : null,
-                Swap = input.MemorySwap > 0 ? input.MemorySwap : null,
-                Reservation = input.MemoryReservation > 0 ? input.MemoryReservation : null,
-            };
-
-        RuntimeCpu? cpu = null;
-        if (input.CpuShares > 0 || input.NanoCpus > 0)
-        {
-            // docker: a period of 100ms, and the quota that gives NanoCpus/1e9 CPUs of it.
-            const ulong period = 100_000;
-            cpu = new RuntimeCpu
-            {
-                Shares = input.CpuShares > 0 ? (ulong)input.CpuShares : null,
-                Period = input.NanoCpus > 0 ? period : null,
-                Quota = input.NanoCpus > 0 ? input.NanoCpus * (long)period / 1_000_000_000 : null,
-            };
-        }
-
-        return new RuntimeResources
-        {
-            Devices = input.Privileged ? OciDefaults.PrivilegedDeviceRules : OciDefaults.DeviceRules,
-            Memory = memory,
-            Cpu = cpu,
-            // 0 = unset; docker maps negative values to -1, "unlimited".
-            Pids = input.PidsLimit switch { > 0 => new RuntimePids(input.PidsLimit), < 0 => new RuntimePids(-1), _ => null },
-        };
     }
 }
 

@@ -1,4 +1,5 @@
 using Berth.Core.Errors;
+using Berth.Core.Interop;
 
 namespace Berth.Engine.Runtime.Oci;
 
@@ -39,7 +40,7 @@ public static class RootfsPath
             var full = root + next;
             // lstat, not stat: the link itself is what matters. A missing component is
             // treated like a plain one (later mkdir creates it, a read fails as "not found").
-            var target = OciNative.TryLStat(full, out var st) && st.IsSymlink ? new FileInfo(full).LinkTarget : null;
+            var target = Libc.TryLStat(full, out var st) && st.IsSymlink ? new FileInfo(full).LinkTarget : null;
             if (target is null)
             {
                 // Plain file, directory, or not there at all: take it as is.
@@ -80,7 +81,7 @@ public static class RootfsPath
             var dir = missing.Pop();
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            OciNative.LChown(dir, uid, gid);
+            Libc.LChownOrThrow(dir, uid, gid);
         }
         return hostPath;
     }

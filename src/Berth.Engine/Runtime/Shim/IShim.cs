@@ -59,6 +59,13 @@ public interface IShimLauncher
 
     /// <summary>Client for an existing shim's socket (after a daemon restart). Does not connect yet.</summary>
     IShimClient Connect(string socketPath);
+
+    /// <summary>
+    /// Ends the shim serving <paramref name="socketPath"/> at once (SIGKILL to the process at the
+    /// other end of the socket) and removes the socket; a no-op when nothing serves it. Used for
+    /// shims whose container never started or is being removed: they must not linger.
+    /// </summary>
+    Task EndAsync(string socketPath, CancellationToken cancellationToken);
 }
 
 /// <summary>Requests to one container's shim. Each call is one connection to its socket.</summary>

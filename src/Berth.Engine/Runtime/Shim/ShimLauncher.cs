@@ -59,6 +59,15 @@ public sealed class ShimLauncher(string shimPath) : IShimLauncher
 
     public IShimClient Connect(string socketPath) => new ShimClient(socketPath);
 
+    public async Task EndAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        // The process at the other end of a live connection is the shim itself (SO_PEERCRED),
+        // so no recorded pid can have been reused by another process.
+        if (await Berth.Core.Interop.Libc.UnixSocketServerPidAsync(socketPath, cancellationToken).ConfigureAwait(false) is int pid)
+            Berth.Core.Interop.Libc.Kill(pid, Berth.Core.Interop.Libc.SIGKILL);
+        File.Delete(socketPath);
+    }
+
     /// <summary>Client for an existing shim that also knows its exit file (answers after the shim is gone).</summary>
     public IShimClient Connect(string socketPath, string exitFilePath) => new ShimClient(socketPath, exitFilePath);
 

@@ -9,12 +9,12 @@ namespace Berth.Engine.Containers;
 /// Index of all containers (by ID, name and ID prefix) over the persistent store. The store
 /// is the truth across restarts; this is the truth while the daemon runs.
 /// </summary>
-public sealed class ContainerRegistry : IImageUsage
+public sealed class ContainerIndex : IImageUsage
 {
     private readonly ContainerStore _store;
     private readonly ConcurrentDictionary<string, ContainerHandle> _byId = new();
 
-    public ContainerRegistry(ContainerStore store)
+    public ContainerIndex(ContainerStore store)
     {
         _store = store;
         foreach (var container in store.LoadAll())
@@ -59,6 +59,9 @@ public sealed class ContainerRegistry : IImageUsage
     /// <summary>Docker's lookup order: full ID, exact name, then unique ID prefix.</summary>
     public ContainerHandle Resolve(string idOrName) =>
         TryResolve(idOrName) ?? throw new NotFoundException($"No such container: {idOrName}");
+
+    /// <summary>The container with exactly this full ID, if any (no name or prefix lookup).</summary>
+    public ContainerHandle? TryGet(string id) => _byId.TryGetValue(id, out var handle) ? handle : null;
 
     public ContainerHandle? TryResolve(string idOrName)
     {
