@@ -18,7 +18,9 @@ public sealed class KillPointTests
     /// </summary>
     private static readonly string[] NamedPoints =
     [
-        "content.after-commit", "layer.after-commit", "image.before-publish", "image.after-publish",
+        "start.after-intent", "start.after-launch", "start.after-record", "exit.after-record",
+        "restart.before-launch", "autoremove.before-remove", "remove.after-marking", "remove.before-files",
+        "remove.before-record", "content.after-commit", "layer.after-commit", "image.before-publish", "image.after-publish",
         "rmi.after-untag", "gc.after-blob-delete", "gc.after-layer-detach",
     ];
 
