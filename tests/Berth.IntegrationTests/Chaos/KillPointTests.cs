@@ -49,6 +49,7 @@ public sealed class KillPointTests
         Assert.True(calls >= 10, "the scenario made too few runtime calls: " + chaos.Calls);
         var violations = await CheckAndResetAsync(daemon, chaos, runtimeRoot, "(no crash)");
         Assert.True(violations.Count == 0, string.Join('\n', violations));
+        await daemon.ImportBusyboxAsync("busybox:latest");
 
         var points = 0;
         var all = new List<string>();
@@ -77,6 +78,8 @@ public sealed class KillPointTests
             for (var hit = 1; hit <= MaxHitsPerPoint; hit++)
             {
                 var point = $"{name}#{hit}";
+                // From no image at all, so the armed daemon's import writes blobs and layers anew.
+                await RemoveAllImagesAsync(daemon);
                 await daemon.StopAsync();
                 await StartAsync(daemon, chaos, crashAt: point);
                 var (reached, scenarioFailure) = await RunToCrashAsync(daemon, scenario, importFirst: true);
@@ -146,17 +149,25 @@ public sealed class KillPointTests
         }
         Add(await TrueState.CheckNothingLeftAsync(daemon, runtimeRoot));
 
+        foreach (var failure in await RemoveAllImagesAsync(daemon)) violations.Add($"{point}: {failure}");
+        // The restart after the crash collected what the interrupted operation left, and rmi
+        // frees the rest: nothing may remain.
+        Add(await TrueState.CheckNoContentLeftAsync(daemon));
+        return violations;
+    }
+
+    /// <summary>`rmi -f` of every image; returns the failures.</summary>
+    private static async Task<List<string>> RemoveAllImagesAsync(BerthDaemon daemon)
+    {
+        var failures = new List<string>();
         var images = await daemon.Berth("images", "-q", "--no-trunc");
         foreach (var id in images.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
         {
             var removed = await daemon.Berth("rmi", "-f", id);
             if (removed.ExitCode != 0 && !removed.Stderr.Contains("No such image"))
-                violations.Add($"{point}: rmi -f {id} failed: {removed}");
+                failures.Add($"rmi -f {id} failed: {removed}");
         }
-        // The restart after the crash collected what the interrupted operation left, and rmi
-        // frees the rest: nothing may remain.
-        Add(await TrueState.CheckNoContentLeftAsync(daemon));
-        return violations;
+        return failures;
     }
 
     /// <summary>
