@@ -1,7 +1,8 @@
-using Berth.Core.Interop;
 using System.Security.Cryptography;
+using Berth.Core.Diagnostics;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
+using Berth.Core.Interop;
 
 namespace Berth.Content;
 
@@ -222,6 +223,7 @@ public sealed class ContentStore : IContentStore
     {
         // rename(2) replaces atomically; a concurrent writer of the same digest wrote the same bytes.
         File.Move(ingestPath, BlobPath(digest), overwrite: true);
+        CrashPoints.Reach("content.after-commit");
         return new ContentInfo(digest, size) { ModifiedUtc = DateTime.UtcNow };
     }
 

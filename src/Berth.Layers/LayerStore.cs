@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Berth.Core.Diagnostics;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.Interop;
@@ -90,6 +91,7 @@ public sealed class LayerStore : ILayerStore
                 Libc.ThrowLastError("renameat2", final);
             }
             work = null;
+            CrashPoints.Reach("layer.after-commit");
             var layer = new Layer(chainId, diffId, parent?.ChainId, size, Path.Combine(final, DiffDirName));
             _cache[chainId.Hex] = layer;
             return layer;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Berth.Content;
+using Berth.Core.Diagnostics;
 using Berth.Core.Digests;
 using Berth.Engine.Metadata;
 using Berth.Layers;
@@ -216,6 +217,7 @@ public sealed class ContentCollector
             {
                 if (roots.Blobs.Contains(blob.Digest)) continue;
                 _content.Delete(blob.Digest);
+                CrashPoints.Reach("gc.after-blob-delete");
                 deletedBlobs.Add(blob.Digest);
                 bytes += blob.Size;
             }
@@ -223,6 +225,7 @@ public sealed class ContentCollector
             {
                 if (marked.Contains(chain)) continue;
                 if (_layers.Detach(chain) is not { } remove) continue; // already gone
+                CrashPoints.Reach("gc.after-layer-detach");
                 removals.Add(remove);
                 deletedLayers.Add(chain);
             }

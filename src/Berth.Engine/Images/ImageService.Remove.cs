@@ -1,3 +1,4 @@
+using Berth.Core.Diagnostics;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.References;
@@ -32,6 +33,7 @@ public sealed partial class ImageService
             if (!_store.RemoveReference(parsed.ToString()))
                 throw NoSuchImage(nameOrId);
             records.Add(new ImageDeleteEntry(parsed.ToFamiliarString(), null));
+            CrashPoints.Reach("rmi.after-untag");
             refs = SortedReferences(id);
 
             // Untagging the last tag of a repository also drops its digest references.

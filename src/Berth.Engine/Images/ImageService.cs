@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Berth.Content;
+using Berth.Core.Diagnostics;
 using Berth.Core.Digests;
 using Berth.Core.Errors;
 using Berth.Core.References;
@@ -242,8 +243,13 @@ public sealed partial class ImageService : IImageService
     /// and their names, in one transaction: the moment they become visible. Returns, per name, the
     /// image the name moved away from (null when it is new).
     /// </summary>
-    internal IReadOnlyList<Digest?> Publish(IReadOnlyList<(ImageRecord Image, IReadOnlyList<LayerBlob> Blobs)> images, IReadOnlyList<(ImageReference Name, Digest Id)> names) =>
-        _store.Commit(images.Select(i => (i.Image, (IEnumerable<LayerBlob>)i.Blobs)), names.Select(n => (n.Name.ToString(), n.Id)).ToList());
+    internal IReadOnlyList<Digest?> Publish(IReadOnlyList<(ImageRecord Image, IReadOnlyList<LayerBlob> Blobs)> images, IReadOnlyList<(ImageReference Name, Digest Id)> names)
+    {
+        CrashPoints.Reach("image.before-publish");
+        var previous = _store.Commit(images.Select(i => (i.Image, (IEnumerable<LayerBlob>)i.Blobs)), names.Select(n => (n.Name.ToString(), n.Id)).ToList());
+        CrashPoints.Reach("image.after-publish");
+        return previous;
+    }
 
     /// <summary>
     /// Commits config bytes (held by <paramref name="lease"/> until the image is published) and builds

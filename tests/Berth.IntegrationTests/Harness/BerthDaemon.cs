@@ -22,6 +22,12 @@ public sealed class BerthDaemon : IAsyncDisposable
     /// <summary>More berthd flags (e.g. --registry-certs-dir, --config-file), given at every start.</summary>
     public List<string> ExtraArgs { get; } = [];
 
+    /// <summary>Environment variables for the next start (e.g. BERTH_CRASH_AT), on top of the test's own.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    /// <summary>Whether the berthd this harness started is still alive (false after a crash it did not cause).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     public static string BinDir { get; } = FindBinDir();
     public static string BerthPath => Path.Combine(BinDir, "berth");
     public static string? DockerCli { get; } = FindDockerCli();
@@ -53,6 +59,7 @@ public sealed class BerthDaemon : IAsyncDisposable
         foreach (var arg in new[] { "--host", Host, "--data-root", DataRoot, "--exec-root", ExecRoot, "--cgroup-parent", CgroupParent, "--log-level", "debug" })
             start.ArgumentList.Add(arg);
         foreach (var arg in ExtraArgs) start.ArgumentList.Add(arg);
+        foreach (var (key, value) in Environment) start.Environment[key] = value;
         _process = Process.Start(start)!;
         var log = Path.Combine(Root, "berthd.log");
         _ = PumpAsync(_process.StandardOutput, log);
@@ -86,6 +93,34 @@ public sealed class BerthDaemon : IAsyncDisposable
         if (_process is null) return;
         _process.Kill();
         await _process.WaitForExitAsync();
+        _process = null;
+    }
+
+    /// <summary>
+    /// Whether berthd dies within <paramref name="grace"/>: a crash that a client has just seen
+    /// (its connection cut) is not yet reaped when the client returns.
+    /// </summary>
+    public async Task<bool> DiesWithinAsync(TimeSpan grace)
+    {
+        if (_process is not { } process) return true;
+        using var cts = new CancellationTokenSource(grace);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until a berthd that was made to crash has gone, and forgets it.</summary>
+    public async Task WaitCrashedAsync(TimeSpan timeout)
+    {
+        if (_process is null) return;
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
         _process = null;
     }
 
@@ -182,7 +217,7 @@ public sealed class BerthDaemon : IAsyncDisposable
 
     private static string FindBinDir()
     {
-        var fromEnv = Environment.GetEnvironmentVariable("BERTH_BIN_DIR");
+        var fromEnv = System.Environment.GetEnvironmentVariable("BERTH_BIN_DIR");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Berth.slnx"))) dir = dir.Parent;
@@ -191,7 +226,7 @@ public sealed class BerthDaemon : IAsyncDisposable
 
     private static string? FindDockerCli()
     {
-        var fromEnv = Environment.GetEnvironmentVariable("BERTH_DOCKER_CLI");
+        var fromEnv = System.Environment.GetEnvironmentVariable("BERTH_DOCKER_CLI");
         if (!string.IsNullOrEmpty(fromEnv) && File.Exists(fromEnv)) return fromEnv;
         return File.Exists("/usr/local/bin/docker") ? "/usr/local/bin/docker" : File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : null;
     }

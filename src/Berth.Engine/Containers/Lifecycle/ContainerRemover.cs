@@ -1,3 +1,4 @@
+using Berth.Core.Diagnostics;
 using Berth.Core.Errors;
 using Berth.Engine.Runtime;
 using Berth.Engine.Runtime.Shim;
@@ -29,11 +30,14 @@ public sealed class ContainerRemover(
                 await signaller.KillAndWaitLockedAsync(handle, cancellationToken);
             }
             index.Update(handle, c => c with { State = c.State with { Status = ContainerStatus.Removing } });
+            CrashPoints.Reach("remove.after-marking");
             // Not cancellable from here: a removal half done is worse than a slow one.
             await runtime.DeleteForceAsync(container.Id, CancellationToken.None);
             foreach (var socket in filesystem.ShimSocketPaths(container.Id))
                 await shims.EndAsync(socket, CancellationToken.None);
+            CrashPoints.Reach("remove.before-files");
             filesystem.Delete(container.Id);
+            CrashPoints.Reach("remove.before-record");
             index.Remove(handle);
         }
         finally

@@ -1,3 +1,4 @@
+using Berth.Core.Diagnostics;
 using Berth.Engine.Runtime.Shim;
 using Microsoft.Extensions.Logging;
 
@@ -51,6 +52,7 @@ public sealed class ExitMonitor(
     /// <summary>Removes an AutoRemove container (after an exit, a failed start, or found exited at start-up).</summary>
     public async Task AutoRemoveAsync(ContainerHandle handle)
     {
+        CrashPoints.Reach("autoremove.before-remove");
         try
         {
             await remover.RemoveAsync(handle, force: true, CancellationToken.None);
@@ -78,6 +80,7 @@ public sealed class ExitMonitor(
                 return;
             }
             index.Update(handle, c => c with { RestartCount = c.RestartCount + 1 });
+            CrashPoints.Reach("restart.before-launch");
             _ = Watch(handle, await launcher.LaunchLockedAsync(handle, CancellationToken.None));
         }
         catch (Exception e)

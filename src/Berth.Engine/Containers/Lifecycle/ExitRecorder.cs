@@ -1,3 +1,4 @@
+using Berth.Core.Diagnostics;
 using Berth.Engine.Runtime.Shim;
 using Microsoft.Extensions.Logging;
 
@@ -35,6 +36,7 @@ public sealed class ExitRecorder(ContainerIndex index, IContainerFilesystem file
                 ShimSocket = null,
             },
         });
+        CrashPoints.Reach("exit.after-record");
         try
         {
             filesystem.Release(handle.Container.Id);

@@ -1,3 +1,4 @@
+using Berth.Core.Diagnostics;
 using Berth.Core.Errors;
 using Berth.Engine.Images;
 using Berth.Engine.Runtime;
@@ -42,6 +43,7 @@ public sealed class RunLauncher(
 
             socket = filesystem.NewShimSocketPath(id);
             index.Update(handle, c => c with { State = c.State with { ShimSocket = socket } });
+            CrashPoints.Reach("start.after-intent");
             IShimClient shim;
             try
             {
@@ -62,6 +64,7 @@ public sealed class RunLauncher(
                 throw RecordStartFailure(handle, e);
             }
             var launched = timer.Elapsed;
+            CrashPoints.Reach("start.after-launch");
 
             await ConnectPendingAttachesAsync(handle, shim, cancellationToken);
             ShimState state;
@@ -86,6 +89,7 @@ public sealed class RunLauncher(
                 State = new ContainerState { Status = ContainerStatus.Running, Pid = state.Pid, StartedAt = state.StartedAt ?? DateTimeOffset.UtcNow, ShimSocket = socket },
             });
             started = true;
+            CrashPoints.Reach("start.after-record");
             return shim;
         }
         finally
