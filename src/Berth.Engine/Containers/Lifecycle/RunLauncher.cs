@@ -48,7 +48,6 @@ public sealed class RunLauncher(
             try
             {
                 File.Delete(filesystem.ExitFilePath(id));
-                Directory.CreateDirectory(options.ShimSocketsRoot);
                 var logLimits = LogDriver.Validate(container.HostConfig.LogConfig);
                 var logPath = container.HostConfig.LogConfig.Type == LogDriver.None ? "/dev/null" : filesystem.LogPath(id);
                 shim = await shims.LaunchAsync(new ShimStartOptions(
